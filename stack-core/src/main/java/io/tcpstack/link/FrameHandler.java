@@ -1,0 +1,21 @@
+package io.tcpstack.link;
+
+import org.agrona.MutableDirectBuffer;
+
+/**
+ * Receives one raw IPv4 packet from a {@link PacketLink}.
+ *
+ * <p>The buffer is only valid for the duration of the call: it is a slot of the link's
+ * inbound ring, handed over without a copy. The handler may rewrite bytes in place but
+ * must not keep a reference past its return.
+ */
+@FunctionalInterface
+public interface FrameHandler {
+    /**
+     * @param buffer the buffer holding the packet
+     * @param offset where the IPv4 header starts
+     * @param length the number of bytes the link received (may be larger or smaller than
+     *               what the IPv4 header claims: validating that is the stack's job)
+     */
+    void onFrame(MutableDirectBuffer buffer, int offset, int length);
+}

@@ -1,0 +1,32 @@
+package io.tcpstack.link;
+
+import org.agrona.DirectBuffer;
+
+/**
+ * A point-to-point link that carries raw IPv4 packets (no link-layer header): the TUN
+ * device in production, {@link MemoryLink} in tests.
+ *
+ * <p>Both {@link #poll} and {@link #send} are called by the stack thread only.
+ */
+public interface PacketLink extends AutoCloseable {
+    /**
+     * Hands at most {@code limit} received packets to {@code handler}, without blocking.
+     *
+     * @return the number of packets handed over
+     */
+    int poll(FrameHandler handler, int limit);
+
+    /**
+     * Sends one packet (a single {@code write()} on a TUN).
+     *
+     * @return {@code true} if the packet was handed to the link, {@code false} if it was
+     *         dropped (the link counts why)
+     */
+    boolean send(DirectBuffer buffer, int offset, int length);
+
+    /** The largest packet, in bytes, this link carries (the interface MTU). */
+    int mtu();
+
+    @Override
+    void close();
+}

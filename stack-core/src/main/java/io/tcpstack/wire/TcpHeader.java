@@ -1,0 +1,160 @@
+package io.tcpstack.wire;
+
+import static java.nio.ByteOrder.BIG_ENDIAN;
+
+import org.agrona.MutableDirectBuffer;
+
+/**
+ * TCP header view (RFC 9293 §3.1). Holds an offset, never a copy.
+ *
+ * <pre>
+ *  bit 0              16              31
+ *     +---------------+---------------+
+ *   0 |   src port    |   dst port    |
+ *   4 |        sequence number        |
+ *   8 |     acknowledgment number     |
+ *  12 |off|rsv| flags |    window     |
+ *  16 |   checksum    |    urgent     |
+ *  20 |   options (0..40 bytes) ...   |
+ * </pre>
+ */
+public final class TcpHeader {
+    public static final int MIN_LENGTH = 20;
+    public static final int MAX_LENGTH = 60;
+
+    public static final int FIN = 0x01;
+    public static final int SYN = 0x02;
+    public static final int RST = 0x04;
+    public static final int PSH = 0x08;
+    public static final int ACK = 0x10;
+    public static final int URG = 0x20;
+    public static final int ECE = 0x40;
+    public static final int CWR = 0x80;
+
+    private static final int SOURCE_PORT = 0;
+    private static final int DESTINATION_PORT = 2;
+    private static final int SEQ = 4;
+    private static final int ACK_NUMBER = 8;
+    private static final int DATA_OFFSET = 12;
+    private static final int FLAGS = 13;
+    private static final int WINDOW = 14;
+    private static final int CHECKSUM = 16;
+    private static final int URGENT = 18;
+
+    private MutableDirectBuffer buffer;
+    private int at;
+
+    public TcpHeader wrap(final MutableDirectBuffer buffer, final int offset) {
+        this.buffer = buffer;
+        this.at = offset;
+        return this;
+    }
+
+    public int offset() {
+        return at;
+    }
+
+    public int sourcePort() {
+        return buffer.getShort(at + SOURCE_PORT, BIG_ENDIAN) & 0xFFFF;
+    }
+
+    public int destinationPort() {
+        return buffer.getShort(at + DESTINATION_PORT, BIG_ENDIAN) & 0xFFFF;
+    }
+
+    public int seq() {
+        return buffer.getInt(at + SEQ, BIG_ENDIAN);
+    }
+
+    public int ack() {
+        return buffer.getInt(at + ACK_NUMBER, BIG_ENDIAN);
+    }
+
+    /** Header length in bytes (data offset × 4). */
+    public int headerLength() {
+        return ((buffer.getByte(at + DATA_OFFSET) >>> 4) & 0xF) << 2;
+    }
+
+    /** The eight flag bits (CWR..FIN). */
+    public int flags() {
+        return buffer.getByte(at + FLAGS) & 0xFF;
+    }
+
+    public boolean has(final int flag) {
+        return (flags() & flag) != 0;
+    }
+
+    public int window() {
+        return buffer.getShort(at + WINDOW, BIG_ENDIAN) & 0xFFFF;
+    }
+
+    public int checksum() {
+        return buffer.getShort(at + CHECKSUM, BIG_ENDIAN) & 0xFFFF;
+    }
+
+    public int urgentPointer() {
+        return buffer.getShort(at + URGENT, BIG_ENDIAN) & 0xFFFF;
+    }
+
+    public TcpHeader sourcePort(final int port) {
+        buffer.putShort(at + SOURCE_PORT, (short) port, BIG_ENDIAN);
+        return this;
+    }
+
+    public TcpHeader destinationPort(final int port) {
+        buffer.putShort(at + DESTINATION_PORT, (short) port, BIG_ENDIAN);
+        return this;
+    }
+
+    public TcpHeader seq(final int seq) {
+        buffer.putInt(at + SEQ, seq, BIG_ENDIAN);
+        return this;
+    }
+
+    public TcpHeader ack(final int ack) {
+        buffer.putInt(at + ACK_NUMBER, ack, BIG_ENDIAN);
+        return this;
+    }
+
+    /** Sets the data offset from a header length in bytes (a multiple of 4) and clears the reserved bits. */
+    public TcpHeader headerLength(final int bytes) {
+        buffer.putByte(at + DATA_OFFSET, (byte) ((bytes >>> 2) << 4));
+        return this;
+    }
+
+    public TcpHeader flags(final int flags) {
+        buffer.putByte(at + FLAGS, (byte) flags);
+        return this;
+    }
+
+    public TcpHeader window(final int window) {
+        buffer.putShort(at + WINDOW, (short) window, BIG_ENDIAN);
+        return this;
+    }
+
+    public TcpHeader checksum(final int checksum) {
+        buffer.putShort(at + CHECKSUM, (short) checksum, BIG_ENDIAN);
+        return this;
+    }
+
+    public TcpHeader urgentPointer(final int urgent) {
+        buffer.putShort(at + URGENT, (short) urgent, BIG_ENDIAN);
+        return this;
+    }
+
+    /**
+     * Computes the checksum over pseudo-header + segment (RFC 9293 §3.1) and stores it.
+     *
+     * @param pseudoHeaderSum from {@link Ipv4Header#pseudoHeaderSum(int)}
+     * @param segmentLength   TCP header plus data, in bytes
+     */
+    public TcpHeader fillChecksum(final long pseudoHeaderSum, final int segmentLength) {
+        checksum(0);
+        return checksum(Checksum.finish(Checksum.sum(buffer, at, segmentLength, pseudoHeaderSum)));
+    }
+
+    /** True if pseudo-header + segment sum to 0 (the checksum verifies). */
+    public boolean checksumValid(final long pseudoHeaderSum, final int segmentLength) {
+        return Checksum.finish(Checksum.sum(buffer, at, segmentLength, pseudoHeaderSum)) == 0;
+    }
+}
