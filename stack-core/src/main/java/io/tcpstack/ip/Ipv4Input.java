@@ -16,7 +16,7 @@ import io.tcpstack.wire.Ipv4Header;
  * throws or allocates. Stack thread only.
  *
  * <p>Order of checks (each a named counter): length ≥ 20 ({@code ip.rx.truncated}),
- * version 4 ({@code ip.rx.bad_version}), 5 ≤ IHL and header within the packet
+ * version 4 ({@code ip.rx.bad_version}; IPv6 {@code ip.rx.ipv6_dropped}), 5 ≤ IHL and header within the packet
  * ({@code ip.rx.bad_header_length}), header ≤ total length ≤ bytes read
  * ({@code ip.rx.bad_total_length}), header checksum ({@code ip.rx.bad_checksum}),
  * destination is ours ({@code ip.rx.not_for_us}), source is a unicast address
@@ -33,6 +33,7 @@ public final class Ipv4Input implements FrameHandler {
     private final AtomicCounter rxBytes;
     private final AtomicCounter rxTruncated;
     private final AtomicCounter rxBadVersion;
+    private final AtomicCounter rxIpv6;
     private final AtomicCounter rxBadHeaderLength;
     private final AtomicCounter rxBadTotalLength;
     private final AtomicCounter rxBadChecksum;
@@ -54,6 +55,7 @@ public final class Ipv4Input implements FrameHandler {
         this.rxBytes = counters.newCounter("ip.rx.bytes");
         this.rxTruncated = counters.newCounter("ip.rx.truncated");
         this.rxBadVersion = counters.newCounter("ip.rx.bad_version");
+        this.rxIpv6 = counters.newCounter("ip.rx.ipv6_dropped");
         this.rxBadHeaderLength = counters.newCounter("ip.rx.bad_header_length");
         this.rxBadTotalLength = counters.newCounter("ip.rx.bad_total_length");
         this.rxBadChecksum = counters.newCounter("ip.rx.bad_checksum");
@@ -81,9 +83,12 @@ public final class Ipv4Input implements FrameHandler {
             return;
         }
         final Ipv4Header ip = header.wrap(buffer, offset);
-        // RFC 1122 §3.2.1.1: silently discard a datagram whose version is not 4.
-        if (ip.version() != 4) {
-            rxBadVersion.incrementRelease();
+        // RFC 1122 §3.2.1.1: silently discard a datagram whose version is not 4. IPv6 (which
+        // the kernel sends on any new interface: router solicitations, MLD) is not
+        // implemented and counted apart from garbage.
+        final int version = ip.version();
+        if (version != 4) {
+            (version == 6 ? rxIpv6 : rxBadVersion).incrementRelease();
             return;
         }
         // RFC 791 §3.1: IHL counts 32-bit words, minimum 5.

@@ -203,8 +203,8 @@ class Ipv4InputTest {
         final byte[] ping = echoRequest(1, 1, pattern(32));
         return Stream.of(
             Arguments.of("truncated below 20 bytes", "ip.rx.truncated", (UnaryOperator<byte[]>) p -> Arrays.copyOf(p, 19)),
-            Arguments.of("version 6", "ip.rx.bad_version", (UnaryOperator<byte[]>) p -> {
-                p[0] = 0x65;
+            Arguments.of("version 5", "ip.rx.bad_version", (UnaryOperator<byte[]>) p -> {
+                p[0] = 0x55;
                 return fixIpChecksum(p);
             }),
             Arguments.of("IHL 4", "ip.rx.bad_header_length", (UnaryOperator<byte[]>) p -> {

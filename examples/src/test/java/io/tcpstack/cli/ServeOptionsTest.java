@@ -1,0 +1,80 @@
+package io.tcpstack.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+import picocli.CommandLine;
+
+/**
+ * Bad configuration fails at start with one line that says what is wrong and what to do,
+ * exit code 2, no stack trace, before anything is created.
+ */
+class ServeOptionsTest {
+    private record Result(int exitCode, String out, String err) {
+    }
+
+    private static Result run(final String... args) {
+        final StringWriter out = new StringWriter();
+        final StringWriter err = new StringWriter();
+        final CommandLine cli = Main.commandLine();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        final int code = cli.execute(args);
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "--mtu 70000                  | tcpstack: --mtu 70000: out of range (68..65535).",
+        "--mtu 67                     | tcpstack: --mtu 67: out of range (68..65535).",
+        "--host-addr 10.7.0.1         | tcpstack: --host-addr '10.7.0.1': expected ADDRESS/PREFIX, e.g. 10.7.0.1/24.",
+        "--host-addr 10.7.0.300/24    | tcpstack: --host-addr '10.7.0.300' is not an IPv4 address (octet 300 > 255).",
+        "--host-addr 10.7.0.1/33      | tcpstack: --host-addr '10.7.0.1/33': prefix length 33 out of range (1..30).",
+        "--host-addr 10.7.0.1/x       | tcpstack: --host-addr '10.7.0.1/x': invalid prefix length (expected 1..30).",
+        "--stack-addr 10.8.0.2        | tcpstack: --stack-addr 10.8.0.2: not in 10.7.0.1/24's subnet, so the kernel would not route it into the TUN.",
+        "--stack-addr 10.7.0.1        | tcpstack: --stack-addr 10.7.0.1: must differ from the host address.",
+        "--stack-addr nonsense        | tcpstack: --stack-addr 'nonsense' is not an IPv4 address (expected a.b.c.d).",
+        "--tun averyveryverylongname0 | tcpstack: --tun 'averyveryverylongname0': invalid interface name (at most 15 of letters, digits, '_', '.', '-').",
+        "--netns bad/name             | tcpstack: --netns 'bad/name': invalid name (letters, digits, '_', '.', '-'; at most 64).",
+        "--idle never                 | tcpstack: --idle never: unknown (backoff, yield, spin, sleep).",
+    })
+    void badOption_failsAtStartWithOneLine(final String option, final String message) {
+        final String[] parts = option.trim().split(" ");
+        final Result r = run("serve", parts[0], parts[1]);
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err().trim()).isEqualTo(message.trim());
+        assertThat(r.out()).doesNotContain("ready:");
+    }
+
+    @Test
+    void pcapInAMissingDirectory_failsWithAClearMessage() {
+        final Result r = run("serve", "--pcap", "/nonexistent-dir/x.pcap");
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.err().trim()).startsWith("tcpstack: ")
+            .satisfiesAnyOf(
+                e -> assertThat(e).contains("--pcap /nonexistent-dir/x.pcap: cannot write the file"),
+                e -> assertThat(e).contains("needs CAP_NET_ADMIN")); // when not root, privileges are checked first
+        assertThat(r.err()).doesNotContain("Exception").doesNotContain("\tat ");
+    }
+
+    @Test
+    void unknownOption_isAUsageError() {
+        final Result r = run("serve", "--frobnicate");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("Unknown option: '--frobnicate'");
+    }
+
+    @Test
+    void help_listsTheContractOptions() {
+        final Result r = run("serve", "--help");
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.out()).contains("--netns", "--no-netns", "--tun", "--host-addr", "--stack-addr", "--mtu",
+            "--pcap", "--counters");
+    }
+}

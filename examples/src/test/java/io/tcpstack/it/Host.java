@@ -1,0 +1,89 @@
+package io.tcpstack.it;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs host commands for the real-TUN tests: the kernel's {@code ping}, {@code ip},
+ * {@code tshark}, inside the test's own namespace. Every command has a time limit.
+ */
+final class Host {
+    private Host() {
+    }
+
+    record Result(int exitCode, String out, long elapsedMs) {
+    }
+
+    /** Skips (with the reason) where the real-TUN tests cannot run; never silently. */
+    static void assumeRootAndTun() {
+        assumeTrue("root".equals(System.getProperty("user.name")) || isUidZero(),
+            "real-TUN tests need root (CAP_NET_ADMIN and CAP_SYS_ADMIN): run scripts/test as root");
+        assumeTrue(Files.exists(Path.of("/dev/net/tun")), "real-TUN tests need /dev/net/tun");
+    }
+
+    private static boolean isUidZero() {
+        try {
+            return Files.readAllLines(Path.of("/proc/self/status")).stream()
+                .filter(l -> l.startsWith("Uid:")).anyMatch(l -> l.split("\\s+")[1].equals("0"));
+        } catch (final IOException e) {
+            return false;
+        }
+    }
+
+    /** A fresh namespace name, {@code tcpstack-test-XXXXXX}. */
+    static String namespaceName() {
+        return "tcpstack-test-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100000, 0xFFFFFF));
+    }
+
+    static Result run(final long timeoutSeconds, final String... command) {
+        final long start = System.nanoTime();
+        try {
+            final Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            final byte[][] out = new byte[1][];
+            final Thread reader = new Thread(() -> {
+                try {
+                    out[0] = p.getInputStream().readAllBytes();
+                } catch (final IOException e) {
+                    out[0] = new byte[0];
+                }
+            });
+            reader.start();
+            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                p.waitFor(5, TimeUnit.SECONDS);
+            }
+            reader.join(5000);
+            final long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            return new Result(p.exitValue(), out[0] == null ? "" : new String(out[0], StandardCharsets.UTF_8), elapsedMs);
+        } catch (final IOException e) {
+            return new Result(-1, "cannot run " + String.join(" ", command) + ": " + e.getMessage(), 0);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static Result inNamespace(final String ns, final long timeoutSeconds, final String... command) {
+        final List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", ns));
+        full.addAll(List.of(command));
+        return run(timeoutSeconds, full.toArray(String[]::new));
+    }
+
+    static boolean namespaceExists(final String ns) {
+        return Files.exists(Path.of("/var/run/netns", ns));
+    }
+
+    static void deleteNamespace(final String ns) {
+        if (namespaceExists(ns)) {
+            run(10, "ip", "netns", "del", ns);
+        }
+    }
+}

@@ -1,0 +1,355 @@
+package io.tcpstack.tun;
+
+import java.nio.ByteOrder;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+import io.tcpstack.link.FrameHandler;
+import io.tcpstack.link.PacketLink;
+import io.tcpstack.stats.StackCounters;
+import org.agrona.BitUtil;
+import org.agrona.BufferUtil;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RecordDescriptor;
+import org.agrona.concurrent.ringbuffer.RingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
+import org.agrona.concurrent.status.AtomicCounter;
+
+/**
+ * A {@link PacketLink} over a {@link TunDevice}.
+ *
+ * <p><b>Receive.</b> A daemon thread, {@value #READER_THREAD_NAME}, waits in poll(2) (at
+ * most {@value #POLL_TIMEOUT_MS} ms, so it notices {@link #close()}) and then reads frames
+ * until EAGAIN, at most {@value #MAX_READS_PER_WAKEUP} per wake-up. Each read(2) goes
+ * straight into a slot claimed in an Agrona {@link OneToOneRingBuffer}: the slot is
+ * {@code 4 + mtu} bytes, the first 4 hold the frame length (native order), the frame
+ * follows. The reader commits the slot after a read, or aborts it on EAGAIN or an error.
+ * When the ring is full the reader still reads the frame, into a private scratch buffer,
+ * and drops it, counting {@code tun.rx.ring_full}: like a NIC, it never waits for the
+ * stack. {@link #poll} hands frames to the stack from the ring's own memory: no copy
+ * between read(2) and {@link FrameHandler#onFrame}.
+ *
+ * <p><b>Send.</b> {@link #send} is one write(2) from the caller's buffer, which must be
+ * backed by native memory (a direct {@code ByteBuffer} or an address), since the fd is
+ * given a raw address.
+ *
+ * <p><b>Threads.</b> {@link #poll} and {@link #send} are called by one thread, the stack
+ * thread; {@link #close()} by that thread too, once it stops polling. Counters
+ * {@code tun.rx.*} are written only by the reader, {@code tun.tx.*} only by the caller of
+ * send; give each TunLink its own {@link StackCounters}, or two links would share them.
+ *
+ * <p><b>Memory.</b> The ring holds {@link #ringFrameCapacity()} frames whatever their
+ * size (every slot has room for an MTU-sized frame): {@link #ringCapacityFor(int)} bytes,
+ * 1 MiB (693 frames) at MTU 1500 and 8 MiB (127 frames) at MTU 65535, plus a
+ * {@value RingBufferDescriptor#TRAILER_LENGTH}-byte trailer.
+ *
+ * <p>Nothing on the read or write path allocates.
+ */
+public final class TunLink implements PacketLink {
+    /** The reader thread's name. */
+    public static final String READER_THREAD_NAME = "tcpstack-tun-reader";
+    /** How long the reader waits in poll(2) before checking whether to stop, in ms. */
+    public static final int POLL_TIMEOUT_MS = 50;
+    /** Most frames the reader reads per poll(2) wake-up, so one wake-up is bounded. */
+    public static final int MAX_READS_PER_WAKEUP = 64;
+    /** The message type id of a frame in the ring. */
+    static final int FRAME_MSG_TYPE_ID = 1;
+    /** Bytes before the frame in a slot: its length, an int. */
+    static final int LENGTH_PREFIX = BitUtil.SIZE_OF_INT;
+    /** Maximum-size frames the default ring holds at least. */
+    static final int MIN_RING_FRAMES = 64;
+    /** Smallest default ring data capacity. */
+    static final int MIN_RING_CAPACITY = 1024 * 1024;
+    private static final long CLOSE_JOIN_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(5);
+
+    private final TunDevice device;
+    private final int fd;
+    private final int mtu;
+    private final OneToOneRingBuffer ring;
+    private final MessageHandler onMessage = this::onMessage;
+    private final Reader reader;
+    private final Thread readerThread;
+    private final AtomicCounter txPackets;
+    private final AtomicCounter txBytes;
+    private final AtomicCounter txDropped;
+    private final AtomicCounter txErrors;
+    private FrameHandler frameHandler;
+    private boolean closed;
+
+    /**
+     * Creates the TUN interface as {@code config} says and starts reading it.
+     *
+     * @param counters where the {@code tun.*} counters are allocated (at start-up, before
+     *                 other threads use it)
+     * @throws TunException with a one-line message if the interface cannot be set up
+     */
+    public static TunLink open(final TunConfig config, final StackCounters counters) {
+        final TunDevice device = TunDevice.open(config);
+        try {
+            return new TunLink(device, counters, ringCapacityFor(device.mtu()));
+        } catch (final RuntimeException | Error e) {
+            device.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Takes over {@code device} (closing this closes it) with a ring of the given data capacity.
+     *
+     * @param ringCapacity a power of two, at least 8 slots (Agrona's largest message is capacity / 8)
+     */
+    TunLink(final TunDevice device, final StackCounters counters, final int ringCapacity) {
+        this.device = device;
+        this.fd = device.fd();
+        this.mtu = device.mtu();
+        final int slotLength = LENGTH_PREFIX + mtu;
+        if (!BitUtil.isPowerOfTwo(ringCapacity) || ringCapacity / 8 < slotLength) {
+            throw new IllegalArgumentException("ring capacity " + ringCapacity
+                + " must be a power of two of at least 8 * " + slotLength);
+        }
+        final int totalLength = ringCapacity + RingBufferDescriptor.TRAILER_LENGTH;
+        this.ring = new OneToOneRingBuffer(
+            new UnsafeBuffer(BufferUtil.allocateDirectAligned(totalLength, BitUtil.CACHE_LINE_LENGTH)));
+        this.txPackets = counters.newCounter("tun.tx.packets");
+        this.txBytes = counters.newCounter("tun.tx.bytes");
+        this.txDropped = counters.newCounter("tun.tx.dropped");
+        this.txErrors = counters.newCounter("tun.tx.errors");
+        this.reader = new Reader(fd, mtu, ring, counters);
+        this.readerThread = new Thread(reader, READER_THREAD_NAME);
+        readerThread.setDaemon(true);
+        readerThread.start();
+    }
+
+    /**
+     * The ring data capacity {@link #open} uses for an MTU: room for at least
+     * {@value #MIN_RING_FRAMES} maximum-size frames and at least 1 MiB, rounded up to a
+     * power of two. Agrona's largest message is a eighth of the capacity, which 64 slots
+     * always satisfy.
+     *
+     * @return bytes, not counting the ring's trailer
+     */
+    public static int ringCapacityFor(final int mtu) {
+        return BitUtil.findNextPositivePowerOfTwo(Math.max(MIN_RING_FRAMES * recordLengthFor(mtu), MIN_RING_CAPACITY));
+    }
+
+    /** Bytes one frame takes in the ring for an MTU: header, length prefix, MTU, aligned. */
+    static int recordLengthFor(final int mtu) {
+        return BitUtil.align(RecordDescriptor.HEADER_LENGTH + LENGTH_PREFIX + mtu, RecordDescriptor.ALIGNMENT);
+    }
+
+    /**
+     * Hands up to {@code limit} frames to {@code handler}, each from the ring's memory: the
+     * buffer is valid only during the call. Never blocks.
+     *
+     * @return frames handed over
+     */
+    @Override
+    public int poll(final FrameHandler handler, final int limit) {
+        frameHandler = handler;
+        try {
+            return ring.read(onMessage, limit);
+        } finally {
+            frameHandler = null;
+        }
+    }
+
+    private void onMessage(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length) {
+        final int frameLength = buffer.getInt(index, ByteOrder.nativeOrder());
+        frameHandler.onFrame(buffer, index + LENGTH_PREFIX, frameLength);
+    }
+
+    /**
+     * Writes one packet to the TUN: the kernel receives it as if it arrived on the interface.
+     *
+     * @param buffer backed by native memory (direct or address-wrapping), never a {@code byte[]}
+     * @return {@code false} if the kernel had no room (EAGAIN/ENOBUFS, counted as
+     *         {@code tun.tx.dropped}) or refused it (e.g. EINVAL for a first nibble that is not
+     *         IP version 4 or 6, counted as {@code tun.tx.errors})
+     * @throws IllegalArgumentException if the buffer is on the heap or the range is outside it
+     */
+    @Override
+    public boolean send(final DirectBuffer buffer, final int offset, final int length) {
+        checkNative(buffer, offset, length);
+        final long written = LibC.INSTANCE.write(fd, buffer.addressOffset() + offset, length);
+        if (written == length) {
+            txPackets.incrementRelease();
+            txBytes.getAndAddRelease(length);
+            return true;
+        }
+        if (written < 0) {
+            final int errno = LibC.errno();
+            if (errno == LibC.EAGAIN || errno == LibC.ENOBUFS) {
+                txDropped.incrementRelease();
+                return false;
+            }
+        }
+        txErrors.incrementRelease(); // an error, or a short write (which a TUN does not do)
+        return false;
+    }
+
+    static void checkNative(final DirectBuffer buffer, final int offset, final int length) {
+        if (buffer.byteArray() != null) {
+            throw new IllegalArgumentException("buffer must be backed by native memory, not a byte[]");
+        }
+        if (offset < 0 || length < 0 || (long) offset + length > buffer.capacity()) {
+            throw new IllegalArgumentException("range outside the buffer");
+        }
+    }
+
+    /** The largest frame in bytes: the interface MTU. */
+    @Override
+    public int mtu() {
+        return mtu;
+    }
+
+    /** The interface name as the kernel reports it. */
+    public String interfaceName() {
+        return device.interfaceName();
+    }
+
+    /** The ring's data capacity in bytes (its native memory is this plus a trailer). */
+    public int ringCapacity() {
+        return ring.capacity();
+    }
+
+    /** How many frames the ring holds when the stack does not poll (MTU-sized slots). */
+    public int ringFrameCapacity() {
+        return ring.capacity() / recordLengthFor(mtu);
+    }
+
+    /** The reader thread, for tests. */
+    Thread readerThread() {
+        return readerThread;
+    }
+
+    /**
+     * Stops the reader (it notices within {@value #POLL_TIMEOUT_MS} ms), waits for it to
+     * end, then closes the fd, which deletes the interface. Idempotent. Frames still in the
+     * ring are dropped; do not call {@link #poll} or {@link #send} afterwards.
+     *
+     * @throws IllegalStateException if the reader has not ended within 5 s (the fd is then
+     *                               left open rather than closed under a running read)
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        reader.stop();
+        final long deadlineNs = System.nanoTime() + CLOSE_JOIN_TIMEOUT_NS;
+        boolean interrupted = false;
+        while (readerThread.isAlive() && deadlineNs - System.nanoTime() > 0) {
+            try {
+                readerThread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNs - System.nanoTime())));
+            } catch (final InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        if (readerThread.isAlive()) {
+            throw new IllegalStateException(READER_THREAD_NAME + " did not stop within 5 s");
+        }
+        closed = true;
+        device.close();
+    }
+
+    /** The reader thread's loop and its state; all of it is touched by that thread only. */
+    private static final class Reader implements Runnable {
+        private final int fd;
+        private final int mtu;
+        private final RingBuffer ring;
+        private final long ringAddress;
+        private final UnsafeBuffer pollFd = new UnsafeBuffer(BufferUtil.allocateDirectAligned(LibC.POLLFD_LENGTH, 8));
+        private final UnsafeBuffer scratch;
+        private final AtomicCounter rxPackets;
+        private final AtomicCounter rxBytes;
+        private final AtomicCounter rxRingFull;
+        private final AtomicCounter rxErrors;
+        private volatile boolean running = true;
+
+        Reader(final int fd, final int mtu, final RingBuffer ring, final StackCounters counters) {
+            this.fd = fd;
+            this.mtu = mtu;
+            this.ring = ring;
+            this.ringAddress = ring.buffer().addressOffset();
+            this.scratch = new UnsafeBuffer(BufferUtil.allocateDirectAligned(BitUtil.align(mtu, 64), 64));
+            this.rxPackets = counters.newCounter("tun.rx.packets");
+            this.rxBytes = counters.newCounter("tun.rx.bytes");
+            this.rxRingFull = counters.newCounter("tun.rx.ring_full");
+            this.rxErrors = counters.newCounter("tun.rx.errors");
+            pollFd.putInt(0, fd, ByteOrder.nativeOrder());
+            pollFd.putShort(4, LibC.POLLIN, ByteOrder.nativeOrder());
+        }
+
+        void stop() {
+            running = false;
+        }
+
+        @Override
+        public void run() {
+            final LibC libc = LibC.INSTANCE;
+            while (running) {
+                pollFd.putShort(6, (short) 0, ByteOrder.nativeOrder());
+                final int ready = libc.poll(pollFd.addressOffset(), 1, POLL_TIMEOUT_MS);
+                if (ready > 0) {
+                    if (!drain(libc)) {
+                        backOff();
+                    }
+                } else if (ready < 0 && LibC.errno() != LibC.EINTR) {
+                    rxErrors.incrementRelease();
+                    backOff();
+                }
+            }
+        }
+
+        /**
+         * Reads until EAGAIN, at most {@link #MAX_READS_PER_WAKEUP} frames.
+         *
+         * @return {@code false} after an error other than EAGAIN
+         */
+        private boolean drain(final LibC libc) {
+            for (int i = 0; i < MAX_READS_PER_WAKEUP; i++) {
+                final int index = ring.tryClaim(FRAME_MSG_TYPE_ID, LENGTH_PREFIX + mtu);
+                if (index > 0) {
+                    final long length = libc.read(fd, ringAddress + index + LENGTH_PREFIX, mtu);
+                    if (length < 0) {
+                        ring.abort(index);
+                        return LibC.errno() == LibC.EAGAIN || countError();
+                    }
+                    if (length > mtu) { // the kernel reports the whole packet even when it truncated it
+                        ring.abort(index);
+                        rxErrors.incrementRelease();
+                        continue;
+                    }
+                    ring.buffer().putInt(index, (int) length, ByteOrder.nativeOrder());
+                    ring.commit(index);
+                    rxPackets.incrementRelease();
+                    rxBytes.getAndAddRelease(length);
+                } else {
+                    final long length = libc.read(fd, scratch.addressOffset(), scratch.capacity());
+                    if (length < 0) {
+                        return LibC.errno() == LibC.EAGAIN || countError();
+                    }
+                    rxRingFull.incrementRelease();
+                }
+            }
+            return true;
+        }
+
+        private boolean countError() {
+            rxErrors.incrementRelease();
+            return false;
+        }
+
+        /** After an error that may repeat (e.g. the interface was deleted), do not spin. */
+        private static void backOff() {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(POLL_TIMEOUT_MS));
+        }
+    }
+}
