@@ -100,6 +100,23 @@ class ServeErrorsIT {
         assertThat(Host.namespaceExists(ns)).isFalse();
     }
 
+    /**
+     * A script that runs {@code serve &} gives it SIGINT ignored (POSIX shells do that for
+     * background jobs without job control); {@code kill -INT} must still stop it cleanly.
+     */
+    @Test
+    void backgroundedByAScript_stillStopsCleanlyOnSigint() {
+        final String serve = String.join(" ", serveCommand("--netns", ns).stream().map(a -> "'" + a + "'").toList());
+        final String script = "log=$(mktemp); " + serve + " > $log 2>&1 & pid=$!; "
+            + "for i in $(seq 300); do grep -q '^ready:' $log && break; sleep 0.1; done; "
+            + "kill -INT $pid; for i in $(seq 200); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done; "
+            + "if kill -0 $pid 2>/dev/null; then echo 'SIGINT did not stop it'; kill -TERM $pid; fi; "
+            + "wait $pid; echo \"exit=$?\"; cat $log; rm -f $log";
+        final Host.Result r = Host.run(60, "bash", "-c", script);
+        assertThat(r.out()).as(r.out()).contains("exit=0").contains("ready: stack 10.7.0.2").contains("stopped after");
+        assertThat(Host.namespaceExists(ns)).isFalse();
+    }
+
     @Test
     void existingNamespace_isUsedAndLeftInPlace() throws Exception {
         assertThat(Host.run(10, "ip", "netns", "add", ns).exitCode()).isZero();

@@ -20,10 +20,10 @@ import io.tcpstack.wire.Checksum;
  * (source, destination, protocol, identification), RFC 791 §3.2. Slot lookup is a linear scan,
  * so keep {@code maxDatagrams} modest (tens, not thousands).
  *
- * <p><b>Slot buffer layout.</b> Fragment data lands at a fixed offset {@link #DATA_OFFSET}
- * (60, the largest IPv4 header), so data that arrives before fragment zero needs no moving;
+ * <p><b>Slot buffer layout.</b> Fragment data lands at a fixed offset, 60 (the largest IPv4
+ * header), so data that arrives before fragment zero needs no moving;
  * fragment zero's header is copied in just before it. The reassembled datagram is then a
- * contiguous view {@code [DATA_OFFSET - ihl, DATA_OFFSET + dataLength)}. A slot therefore
+ * contiguous view {@code [60 - ihl, 60 + dataLength)}. A slot therefore
  * holds {@code 60 + 65515} bytes, 40 more than the 65535-byte maximum datagram.
  *
  * <p><b>Limits and their counters</b> (all under {@code ip.reasm.*}):
@@ -46,23 +46,28 @@ import io.tcpstack.wire.Checksum;
  *   <li>{@code too_many_holes}: datagram dropped, it would need more than {@code maxHoles}
  *       hole descriptors;</li>
  *   <li>{@code table_full}: fragment of a new datagram dropped, all slots are busy. Nothing is
- *       evicted, as Linux (since 4.17) refuses new queues above its memory threshold: eviction
+ *       evicted (Linux, since its 2018 rework, likewise creates no new queue above
+ *       {@code ipfrag_high_thresh} rather than evicting): eviction
  *       would let a flood of one-fragment datagrams with fresh keys flush every legitimate
  *       reassembly in progress, whereas without it a flood only delays new datagrams until the
  *       slots time out;</li>
  *   <li>{@code timeouts}: datagram dropped, not complete {@code timeoutNs} after its first
- *       fragment arrived (RFC 1122 §3.3.2; RFC 791 §3.2 starts the timer on the first fragment
- *       and does not restart it);</li>
+ *       fragment arrived: RFC 1122 §3.3.2 asks for a fixed timeout rather than RFC 791 §3.2's
+ *       timer raised by each fragment's TTL, so later fragments do not extend it;</li>
  *   <li>{@code timeouts_with_first}: those timeouts where fragment zero had arrived, for which
- *       RFC 1122 §3.3.2 says an ICMP Time Exceeded (code 1, "fragment reassembly time
- *       exceeded") SHOULD be sent. This class sends nothing; it reports them to the optional
+ *       RFC 1122 §3.3.2 calls for an ICMP Time Exceeded (code 1, "fragment reassembly time
+ *       exceeded") to the source. This class sends nothing; it reports them to the optional
  *       {@link TimeoutHandler}.</li>
  * </ul>
  *
  * <p><b>Threading.</b> One thread, the stack thread, calls every method.
  */
 public final class Reassembler {
-    /** Hole descriptors per datagram when not given: ample for 1500-byte-MTU fragments in any order. */
+    /**
+     * Hole descriptors per datagram when not given. A datagram in n fragments needs at most about
+     * n / 2 + 1 holes, in any order: 128 covers 65535 bytes over any MTU of 576 or more (at most 119
+     * fragments); tiny fragments beyond that are the overlapping-fragment attack pattern.
+     */
     public static final int DEFAULT_MAX_HOLES = 128;
     /** Where fragment data starts in a slot buffer: room for the largest header (IHL 15) before it. */
     static final int DATA_OFFSET = 60;
@@ -204,8 +209,8 @@ public final class Reassembler {
         final int dataLength = totalLength - ipHeaderLength;
         final int end = first + dataLength;
 
-        // RFC 791 §3.2: every fragment but the last carries a multiple of 8 octets. A fragment
-        // without data fills no hole; Linux drops it too.
+        // RFC 791 §3.2: every fragment but the last carries a multiple of 8 octets (offsets
+        // count 8-octet blocks). A fragment without data fills no hole: dropped alone.
         if (dataLength <= 0 || (moreFragments && (dataLength & 7) != 0)) {
             badFragment.incrementRelease();
             return false;
@@ -415,7 +420,7 @@ public final class Reassembler {
                 slot.destination = destination;
                 slot.protocol = protocol;
                 slot.identification = identification;
-                slot.deadlineNs = nowNs + timeoutNs; // RFC 791 §3.2: timer set by the first fragment only
+                slot.deadlineNs = nowNs + timeoutNs; // RFC 1122 §3.3.2: fixed, from the first fragment
                 slot.hasFirst = false;
                 slot.firstHeaderLength = 0;
                 slot.lastKnown = false;

@@ -137,6 +137,14 @@ public interface LibC {
      */
     int setns(int fd, int nstype);
 
+    /**
+     * signal(2) with a raw handler value; used only to reset a signal to {@code SIG_DFL} (0),
+     * see {@code io.tcpstack.cli.Signals}.
+     *
+     * @return the previous handler, or -1 ({@code SIG_ERR})
+     */
+    @intptr_t long signal(int signum, @intptr_t long handler);
+
     /** socket(2). @return a file descriptor, or -1 with {@link #errno()} set */
     int socket(int domain, int type, int protocol);
 
