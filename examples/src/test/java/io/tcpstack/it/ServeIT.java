@@ -116,12 +116,12 @@ class ServeIT {
     @Test
     @Order(5)
     void tcpConnect_isRefusedAtOnce_rfc9293_3_10_7_1() {
-        final long before = counter("tcp.tx.resets");
-        final Host.Result r = Host.inNamespace(ns, 10, "bash", "-c", "exec 3<>/dev/tcp/" + STACK + "/80");
+        final long before = counter("tcp.OutRsts");
+        final Host.Result r = Host.inNamespace(ns, 10, "bash", "-c", "exec 3<>/dev/tcp/" + STACK + "/81");
         assertThat(r.exitCode()).as(r.out()).isNotZero();
         assertThat(r.out()).contains("Connection refused");
         assertThat(r.elapsedMs()).as("refused, not timed out").isLessThan(2000);
-        assertThat(counter("tcp.tx.resets")).isGreaterThan(before);
+        assertThat(counter("tcp.OutRsts")).isGreaterThan(before);
     }
 
     /** Malformed packets sent from the namespace, each with the counter that must take it. */

@@ -22,6 +22,15 @@ public final class StackConfig {
     private final long reassemblyTimeoutNs;
     private final int icmpErrorsPerSecond;
     private final int icmpErrorBurst;
+    private final int challengeAcksPerSecond;
+    private final int timeWaitMax;
+    private final int synRetries;
+    private final int maxRetries;
+    private final long maxRtoNs;
+    private final long minRtoNs;
+    private final long initialRtoNs;
+    private final long mslNs;
+    private final int tcpBufferBytes;
 
     private StackConfig(final Builder b) {
         this.localAddress = b.localAddress;
@@ -31,6 +40,15 @@ public final class StackConfig {
         this.reassemblyTimeoutNs = b.reassemblyTimeoutNs;
         this.icmpErrorsPerSecond = b.icmpErrorsPerSecond;
         this.icmpErrorBurst = b.icmpErrorBurst;
+        this.challengeAcksPerSecond = b.challengeAcksPerSecond;
+        this.timeWaitMax = b.timeWaitMax;
+        this.synRetries = b.synRetries;
+        this.maxRetries = b.maxRetries;
+        this.maxRtoNs = b.maxRtoNs;
+        this.minRtoNs = b.minRtoNs;
+        this.initialRtoNs = b.initialRtoNs;
+        this.mslNs = b.mslNs;
+        this.tcpBufferBytes = b.tcpBufferBytes;
     }
 
     public static Builder builder() {
@@ -72,6 +90,51 @@ public final class StackConfig {
         return icmpErrorBurst;
     }
 
+    /** Per-connection send and receive buffer size, bytes. Default 256 KiB. */
+    public int tcpBufferBytes() {
+        return tcpBufferBytes;
+    }
+
+    /** Maximum segment lifetime; TIME-WAIT lasts 2×MSL (RFC 9293 §3.4.2). Default 30 s, so TIME-WAIT is 60 s as on Linux. */
+    public long mslNs() {
+        return mslNs;
+    }
+
+    /** RTO before the first RTT sample (RFC 6298 §2.1). Default 1 s. */
+    public long initialRtoNs() {
+        return initialRtoNs;
+    }
+
+    /** Lower bound of the RTO. Default 200 ms, as Linux (RFC 6298 §2.4 says 1 s; see README). */
+    public long minRtoNs() {
+        return minRtoNs;
+    }
+
+    /** Upper bound of the RTO (RFC 6298 §2.5: at least 60 s). Default 120 s, as Linux. */
+    public long maxRtoNs() {
+        return maxRtoNs;
+    }
+
+    /** Retransmissions of data or FIN before the connection is aborted (RFC 9293 §3.8.3 R2; Linux tcp_retries2). Default 15. */
+    public int maxRetries() {
+        return maxRetries;
+    }
+
+    /** Retransmissions of SYN or SYN-ACK before giving up (Linux tcp_syn_retries). Default 6. */
+    public int synRetries() {
+        return synRetries;
+    }
+
+    /** TIME-WAIT records held at most; when full the oldest is recycled and counted (Linux tcp_max_tw_buckets). Default 16384. */
+    public int timeWaitMax() {
+        return timeWaitMax;
+    }
+
+    /** RFC 5961 §7 challenge ACK limit, per second (Linux tcp_challenge_ack_limit). Default 1000. */
+    public int challengeAcksPerSecond() {
+        return challengeAcksPerSecond;
+    }
+
     /** Builder with the defaults documented on each setter. */
     public static final class Builder {
         private int localAddress = IpAddress.parse("10.7.0.2");
@@ -81,6 +144,15 @@ public final class StackConfig {
         private long reassemblyTimeoutNs = TimeUnit.SECONDS.toNanos(30);
         private int icmpErrorsPerSecond = 1000;
         private int icmpErrorBurst = 50;
+        private int challengeAcksPerSecond = 1000;
+        private int timeWaitMax = 16384;
+        private int synRetries = 6;
+        private int maxRetries = 15;
+        private long maxRtoNs = TimeUnit.SECONDS.toNanos(120);
+        private long minRtoNs = TimeUnit.MILLISECONDS.toNanos(200);
+        private long initialRtoNs = TimeUnit.SECONDS.toNanos(1);
+        private long mslNs = TimeUnit.SECONDS.toNanos(30);
+        private int tcpBufferBytes = 256 * 1024;
 
         private Builder() {
         }
@@ -122,6 +194,60 @@ public final class StackConfig {
             return this;
         }
 
+        /** Per-connection send and receive buffer size, bytes. Default 256 KiB. */
+        public Builder tcpBufferBytes(final int value) {
+            this.tcpBufferBytes = value;
+            return this;
+        }
+
+        /** Maximum segment lifetime; TIME-WAIT lasts 2×MSL (RFC 9293 §3.4.2). Default 30 s, so TIME-WAIT is 60 s as on Linux. */
+        public Builder mslNs(final long value) {
+            this.mslNs = value;
+            return this;
+        }
+
+        /** RTO before the first RTT sample (RFC 6298 §2.1). Default 1 s. */
+        public Builder initialRtoNs(final long value) {
+            this.initialRtoNs = value;
+            return this;
+        }
+
+        /** Lower bound of the RTO. Default 200 ms, as Linux (RFC 6298 §2.4 says 1 s; see README). */
+        public Builder minRtoNs(final long value) {
+            this.minRtoNs = value;
+            return this;
+        }
+
+        /** Upper bound of the RTO (RFC 6298 §2.5: at least 60 s). Default 120 s, as Linux. */
+        public Builder maxRtoNs(final long value) {
+            this.maxRtoNs = value;
+            return this;
+        }
+
+        /** Retransmissions of data or FIN before the connection is aborted (RFC 9293 §3.8.3 R2; Linux tcp_retries2). Default 15. */
+        public Builder maxRetries(final int value) {
+            this.maxRetries = value;
+            return this;
+        }
+
+        /** Retransmissions of SYN or SYN-ACK before giving up (Linux tcp_syn_retries). Default 6. */
+        public Builder synRetries(final int value) {
+            this.synRetries = value;
+            return this;
+        }
+
+        /** TIME-WAIT records held at most; when full the oldest is recycled and counted (Linux tcp_max_tw_buckets). Default 16384. */
+        public Builder timeWaitMax(final int value) {
+            this.timeWaitMax = value;
+            return this;
+        }
+
+        /** RFC 5961 §7 challenge ACK limit, per second (Linux tcp_challenge_ack_limit). Default 1000. */
+        public Builder challengeAcksPerSecond(final int value) {
+            this.challengeAcksPerSecond = value;
+            return this;
+        }
+
         /** @throws IllegalArgumentException naming the first bad value */
         public StackConfig build() {
             if (mtu < MIN_MTU || mtu > MAX_MTU) {
@@ -139,6 +265,15 @@ public final class StackConfig {
             }
             if (icmpErrorsPerSecond < 0 || icmpErrorBurst < 0) {
                 throw new IllegalArgumentException("ICMP error rate and burst must not be negative");
+            }
+            if (tcpBufferBytes < 1024 || tcpBufferBytes > (1 << 30)) {
+                throw new IllegalArgumentException("tcpBufferBytes " + tcpBufferBytes + ": out of range (1024..2^30)");
+            }
+            if (mslNs <= 0 || initialRtoNs <= 0 || minRtoNs <= 0 || maxRtoNs < minRtoNs) {
+                throw new IllegalArgumentException("TCP timers must be positive, with minRto <= maxRto");
+            }
+            if (maxRetries < 1 || synRetries < 1 || timeWaitMax < 1 || challengeAcksPerSecond < 0) {
+                throw new IllegalArgumentException("TCP retry counts and table sizes must be at least 1");
             }
             return new StackConfig(this);
         }

@@ -1,6 +1,9 @@
 package io.tcpstack.api;
 
+import java.util.function.Supplier;
+
 import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 import org.agrona.concurrent.NanoClock;
 
 import io.tcpstack.ip.Icmp;
@@ -10,7 +13,8 @@ import io.tcpstack.ip.Reassembler;
 import io.tcpstack.link.PacketLink;
 import io.tcpstack.link.PcapWriter;
 import io.tcpstack.stats.StackCounters;
-import io.tcpstack.tcp.ClosedPortResponder;
+import io.tcpstack.tcp.Listener;
+import io.tcpstack.tcp.TcpLayer;
 
 /**
  * One stack instance: an Agrona {@link Agent} whose duty cycle drains a bounded batch of
@@ -29,6 +33,8 @@ public final class TcpStack implements Agent {
     private final PcapWriter pcap;
     private final Reassembler reassembler;
     private final Ipv4Input input;
+    private final TcpLayer tcp;
+    private final ManyToOneConcurrentArrayQueue<Runnable> tasks = new ManyToOneConcurrentArrayQueue<>(1024);
 
     /**
      * @param counters where the stack allocates its counters (the caller closes them)
@@ -43,7 +49,7 @@ public final class TcpStack implements Agent {
         final Ipv4Output output = new Ipv4Output(config.localAddress(), link, config.mtu(), counters, pcap);
         this.reassembler = new Reassembler(config.reassemblyMaxDatagrams(), config.reassemblyTimeoutNs(), counters);
         final Icmp icmp = new Icmp(output, config.icmpErrorsPerSecond(), config.icmpErrorBurst(), counters);
-        final ClosedPortResponder tcp = new ClosedPortResponder(output, counters);
+        this.tcp = new TcpLayer(config, output, counters, clock.nanoTime());
         this.input = new Ipv4Input(config.localAddress(), reassembler, icmp, tcp, counters, pcap);
     }
 
@@ -51,7 +57,9 @@ public final class TcpStack implements Agent {
     public int doWork() {
         final long nowNs = clock.nanoTime();
         input.now(nowNs);
-        int work = link.poll(input, config.framesPerCycle());
+        int work = tasks.drain(Runnable::run, 64);
+        work += link.poll(input, config.framesPerCycle());
+        work += tcp.pollTimers(nowNs);
         final long deadlineNs = reassembler.nextDeadlineNs();
         if (deadlineNs != Long.MAX_VALUE && nowNs - deadlineNs >= 0) {
             work += reassembler.expire(nowNs);
@@ -64,7 +72,41 @@ public final class TcpStack implements Agent {
 
     /** The earliest time at which {@link #doWork()} has timer work, or {@link Long#MAX_VALUE}. */
     public long nextDeadlineNs() {
-        return reassembler.nextDeadlineNs();
+        return Math.min(reassembler.nextDeadlineNs(), tcp.nextDeadlineNs());
+    }
+
+    /**
+     * Listens on a port (RFC 9293 passive OPEN); each accepted connection gets a handler from
+     * {@code handlers}. Call on the stack thread, or before the stack runs.
+     *
+     * @param backlog connections allowed in SYN-RECEIVED at once; further SYNs are dropped and counted
+     */
+    public Listener listen(final int port, final int backlog, final Supplier<TcpHandler> handlers) {
+        return tcp.listen(port, backlog, handlers);
+    }
+
+    /**
+     * Opens a connection (RFC 9293 active OPEN) from an ephemeral port. Call on the stack
+     * thread (e.g. from a task given to {@link #submit}).
+     *
+     * @return the connection (in SYN-SENT), or null if no ephemeral port is free
+     */
+    public Connection connect(final int remoteAddress, final int remotePort, final TcpHandler handler) {
+        return tcp.connect(remoteAddress, remotePort, handler);
+    }
+
+    /**
+     * Runs {@code task} on the stack thread at its next duty cycle. Safe from any thread.
+     *
+     * @return false if the task queue (1024) is full
+     */
+    public boolean submit(final Runnable task) {
+        return tasks.offer(task);
+    }
+
+    /** The TCP layer, for tests and tools on the stack thread. */
+    public TcpLayer tcp() {
+        return tcp;
     }
 
     /** Datagrams being reassembled now. */
@@ -74,6 +116,7 @@ public final class TcpStack implements Agent {
 
     @Override
     public void onClose() {
+        tcp.closeAll();
         if (pcap != null) {
             pcap.close();
         }

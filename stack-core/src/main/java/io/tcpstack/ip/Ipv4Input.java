@@ -6,7 +6,7 @@ import org.agrona.concurrent.status.AtomicCounter;
 import io.tcpstack.link.FrameHandler;
 import io.tcpstack.link.PcapWriter;
 import io.tcpstack.stats.StackCounters;
-import io.tcpstack.tcp.ClosedPortResponder;
+import io.tcpstack.tcp.TcpLayer;
 import io.tcpstack.wire.Ipv4Header;
 
 /**
@@ -27,7 +27,7 @@ public final class Ipv4Input implements FrameHandler {
     private final PcapWriter pcap;
     private final Reassembler reassembler;
     private final Icmp icmp;
-    private final ClosedPortResponder tcp;
+    private final TcpLayer tcp;
     private final Ipv4Header header = new Ipv4Header();
     private final AtomicCounter rxPackets;
     private final AtomicCounter rxBytes;
@@ -45,7 +45,7 @@ public final class Ipv4Input implements FrameHandler {
     private long nowNs;
 
     public Ipv4Input(final int localAddress, final Reassembler reassembler, final Icmp icmp,
-        final ClosedPortResponder tcp, final StackCounters counters, final PcapWriter pcap) {
+        final TcpLayer tcp, final StackCounters counters, final PcapWriter pcap) {
         this.localAddress = localAddress;
         this.reassembler = reassembler;
         this.icmp = icmp;

@@ -5,7 +5,7 @@ package io.tcpstack.ip;
  * {@code burst} saved up. Used to rate-limit ICMP error messages (RFC 1122 §3.2.2,
  * RFC 1812 §4.3.2.8). Single-threaded.
  */
-final class TokenBucket {
+public final class TokenBucket {
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
 
     private final long nanosPerToken;
@@ -14,14 +14,14 @@ final class TokenBucket {
     private long lastRefillNs;
     private boolean started;
 
-    TokenBucket(final int ratePerSecond, final int burst) {
+    public TokenBucket(final int ratePerSecond, final int burst) {
         this.nanosPerToken = ratePerSecond == 0 ? Long.MAX_VALUE : NANOS_PER_SECOND / ratePerSecond;
         this.burst = burst;
         this.tokens = burst;
     }
 
     /** Takes a token if one is available at {@code nowNs}. */
-    boolean tryAcquire(final long nowNs) {
+    public boolean tryAcquire(final long nowNs) {
         if (!started) {
             started = true;
             lastRefillNs = nowNs;

@@ -130,7 +130,7 @@ class Ipv4InputTest {
             assertThat(b.getInt(28)).as("ACK=SEG.SEQ+SEG.LEN").isEqualTo(1001);
             assertThat(b.get(33)).as("RST,ACK").isEqualTo((byte) 0x14);
             assertThat(tcpChecksum(rst)).isZero();
-            assertThat(stack.counter("tcp.tx.resets")).isEqualTo(1);
+            assertThat(stack.counter("tcp.OutRsts")).isEqualTo(1);
         }
 
         @Test

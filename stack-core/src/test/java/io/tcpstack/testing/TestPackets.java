@@ -65,10 +65,17 @@ public final class TestPackets {
     /** A TCP segment (20-byte header, no options) with a correct checksum over the pseudo-header. */
     public static byte[] tcp(final int src, final int dst, final int srcPort, final int dstPort, final int seq,
         final int ack, final int flags, final byte[] data) {
-        final ByteBuffer b = ByteBuffer.allocate(20 + data.length);
+        return tcp(src, dst, srcPort, dstPort, seq, ack, flags, 64240, new byte[0], data);
+    }
+
+    /** A TCP segment with a window and options (a multiple of 4 bytes), checksum correct. */
+    public static byte[] tcp(final int src, final int dst, final int srcPort, final int dstPort, final int seq,
+        final int ack, final int flags, final int window, final byte[] options, final byte[] data) {
+        final ByteBuffer b = ByteBuffer.allocate(20 + options.length + data.length);
         b.putShort((short) srcPort).putShort((short) dstPort).putInt(seq).putInt(ack)
-            .put((byte) 0x50).put((byte) flags).putShort((short) 64240).putShort((short) 0).putShort((short) 0)
-            .put(data);
+            .put((byte) (((20 + options.length) / 4) << 4)).put((byte) flags).putShort((short) window)
+            .putShort((short) 0).putShort((short) 0)
+            .put(options).put(data);
         final byte[] segment = b.array();
         final ByteBuffer pseudo = ByteBuffer.allocate(12 + segment.length);
         pseudo.putInt(src).putInt(dst).put((byte) 0).put((byte) 6).putShort((short) segment.length).put(segment);

@@ -1,0 +1,183 @@
+package io.tcpstack.tcp;
+
+import org.agrona.BufferUtil;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * Received bytes waiting for the application, and out-of-order bytes already placed at
+ * their final position (RFC 9293 §3.10.7.4, "segment text"; smoltcp's assembler is the
+ * model). Offsets are counted from RCV.NXT, the first byte not yet received in order. A
+ * byte ring of fixed capacity, off-heap; out-of-order data is tracked as at most
+ * {@code maxRanges} sorted, disjoint [start, end) ranges. Stack thread only; no allocation
+ * after construction.
+ */
+public final class ReceiveBuffer {
+    private final UnsafeBuffer ring;
+    private final int capacity;
+    private final int maxRanges;
+    private final int[] rangeStart;
+    private final int[] rangeEnd;
+    private int ranges;
+    private int head;      // ring index of the oldest unread in-order byte
+    private int readable;  // in-order bytes held
+    private long rangesOverflowed;
+
+    public ReceiveBuffer(final int capacity, final int maxOutOfOrderRanges) {
+        if (capacity < 1 || maxOutOfOrderRanges < 1) {
+            throw new IllegalArgumentException("capacity and maxOutOfOrderRanges must be positive");
+        }
+        this.capacity = capacity;
+        this.maxRanges = maxOutOfOrderRanges;
+        this.rangeStart = new int[maxOutOfOrderRanges + 1];
+        this.rangeEnd = new int[maxOutOfOrderRanges + 1];
+        this.ring = new UnsafeBuffer(BufferUtil.allocateDirectAligned((capacity + 63) & ~63, 64), 0, capacity);
+    }
+
+    public int capacity() {
+        return capacity;
+    }
+
+    /** In-order bytes held for the application. */
+    public int readable() {
+        return readable;
+    }
+
+    /** Space from RCV.NXT on: what may be advertised as RCV.WND. */
+    public int window() {
+        return capacity - readable;
+    }
+
+    /**
+     * Stores segment text starting {@code offsetFromNext} bytes after RCV.NXT; bytes past the
+     * window are cut.
+     *
+     * @return how many bytes RCV.NXT advances (0 for data that only fills a later gap)
+     */
+    public int write(final int offsetFromNext, final DirectBuffer src, final int offset, final int length) {
+        final int window = window();
+        if (offsetFromNext < 0 || offsetFromNext >= window || length <= 0) {
+            return 0;
+        }
+        final int end = Math.min(offsetFromNext + length, window);
+        if (offsetFromNext > 0 && !addRange(offsetFromNext, end)) {
+            rangesOverflowed++;
+            return 0;
+        }
+        copyIn(offsetFromNext, src, offset, end - offsetFromNext);
+        if (offsetFromNext > 0) {
+            return 0;
+        }
+        // In order: extend by this segment, then by every range it now reaches.
+        int advance = end;
+        int consumedRanges = 0;
+        while (consumedRanges < ranges && rangeStart[consumedRanges] <= advance) {
+            advance = Math.max(advance, rangeEnd[consumedRanges]);
+            consumedRanges++;
+        }
+        // Shift the remaining ranges down and rebase them on the new RCV.NXT.
+        int k = 0;
+        for (int i = consumedRanges; i < ranges; i++, k++) {
+            rangeStart[k] = rangeStart[i] - advance;
+            rangeEnd[k] = rangeEnd[i] - advance;
+        }
+        ranges = k;
+        readable += advance;
+        return advance;
+    }
+
+    /** Inserts [start, end) into the sorted disjoint ranges, merging overlaps; false if too many. */
+    private boolean addRange(final int start, final int end) {
+        int i = 0;
+        while (i < ranges && rangeEnd[i] < start) {
+            i++;
+        }
+        int j = i;
+        int s = start;
+        int e = end;
+        while (j < ranges && rangeStart[j] <= end) {
+            s = Math.min(s, rangeStart[j]);
+            e = Math.max(e, rangeEnd[j]);
+            j++;
+        }
+        final int merged = j - i;
+        final int newCount = ranges - merged + 1;
+        if (newCount > maxRanges) {
+            return false;
+        }
+        if (merged == 0) {
+            System.arraycopy(rangeStart, i, rangeStart, i + 1, ranges - i);
+            System.arraycopy(rangeEnd, i, rangeEnd, i + 1, ranges - i);
+        } else if (merged > 1) {
+            System.arraycopy(rangeStart, j, rangeStart, i + 1, ranges - j);
+            System.arraycopy(rangeEnd, j, rangeEnd, i + 1, ranges - j);
+        }
+        rangeStart[i] = s;
+        rangeEnd[i] = e;
+        ranges = newCount;
+        return true;
+    }
+
+    private void copyIn(final int offsetFromNext, final DirectBuffer src, final int offset, final int length) {
+        int at = head + readable + offsetFromNext;
+        at %= capacity;
+        final int first = Math.min(length, capacity - at);
+        ring.putBytes(at, src, offset, first);
+        if (length > first) {
+            ring.putBytes(0, src, offset + first, length - first);
+        }
+    }
+
+    public boolean hasOutOfOrder() {
+        return ranges > 0;
+    }
+
+    public int outOfOrderRangeCount() {
+        return ranges;
+    }
+
+    /** Start of out-of-order range i, relative to RCV.NXT. */
+    public int outOfOrderRangeStart(final int i) {
+        return rangeStart[i];
+    }
+
+    /** End (exclusive) of out-of-order range i, relative to RCV.NXT. */
+    public int outOfOrderRangeEnd(final int i) {
+        return rangeEnd[i];
+    }
+
+    /** Out-of-order segments dropped because the range table was full. */
+    public long rangesOverflowed() {
+        return rangesOverflowed;
+    }
+
+    /** The buffer holding in-order bytes; read from {@link #readOffset()}. */
+    public DirectBuffer readBuffer() {
+        return ring;
+    }
+
+    public int readOffset() {
+        return head;
+    }
+
+    /** In-order bytes readable in one piece, before the ring wraps. */
+    public int readableContiguous() {
+        return Math.min(readable, capacity - head);
+    }
+
+    /** The application took {@code bytes} in-order bytes. */
+    public void consume(final int bytes) {
+        final int n = Math.min(bytes, readable);
+        head += n;
+        if (head >= capacity) {
+            head -= capacity;
+        }
+        readable -= n;
+    }
+
+    public void clear() {
+        head = 0;
+        readable = 0;
+        ranges = 0;
+    }
+}

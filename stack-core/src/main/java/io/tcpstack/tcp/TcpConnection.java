@@ -1,0 +1,783 @@
+package io.tcpstack.tcp;
+
+import org.agrona.DirectBuffer;
+
+import io.tcpstack.api.CloseReason;
+import io.tcpstack.api.Connection;
+import io.tcpstack.api.TcpHandler;
+import io.tcpstack.wire.TcpHeader;
+
+/**
+ * The transmission control block of one connection and its state machine (RFC 9293 §3.3.1
+ * field names, §3.10 event processing). It does no I/O and reads no clock: segments and
+ * the time arrive from {@link TcpLayer}, which also builds and sends what this asks for.
+ * Stack thread only.
+ */
+public final class TcpConnection implements Connection {
+    private static final int NO_SAMPLE = 0;
+
+    final TcpLayer layer;
+    final long key;
+    final int remoteAddress;
+    final int remotePort;
+    final int localPort;
+    final Listener listener;   // non-null for a passive open until established
+    TcpHandler handler;
+    TcpState state = TcpState.CLOSED;
+    boolean halfOpenCounted;
+
+    // RFC 9293 §3.3.1 send sequence variables
+    int iss;
+    int sndUna;
+    int sndNxt;
+    int sndWnd;
+    int sndWl1;
+    int sndWl2;
+    int maxSndWnd;
+    // receive sequence variables (RCV.WND is derived from the receive buffer)
+    int irs;
+    int rcvNxt;
+    int lastAdvertisedWindow;
+
+    int sendMss;
+    final SendBuffer sendBuffer;
+    final ReceiveBuffer receiveBuffer;
+
+    // FIN bookkeeping: the application asked for it; it has been sent (its sequence number)
+    boolean finQueued;
+    boolean finSent;
+    int finSeq;
+    boolean peerFinReceived;
+    boolean wantWritable;
+    boolean closedNotified;
+    boolean revertedFromClosing;
+
+    // RFC 6298 retransmission state
+    long srttNs;
+    long rttvarNs;
+    long rtoNs;
+    int retries;
+    long retransmitDeadlineNs = Long.MAX_VALUE;
+    long persistDeadlineNs = Long.MAX_VALUE;
+    long persistBackoffNs;
+    int rttSeq;
+    long rttStartNs = NO_SAMPLE;
+
+    // timer wheel registration
+    long timerId = -1;
+    long timerDeadlineNs = Long.MAX_VALUE;
+
+    TcpConnection(final TcpLayer layer, final long key, final int remoteAddress, final int remotePort,
+        final int localPort, final Listener listener, final TcpHandler handler, final int bufferBytes) {
+        this.layer = layer;
+        this.key = key;
+        this.remoteAddress = remoteAddress;
+        this.remotePort = remotePort;
+        this.localPort = localPort;
+        this.listener = listener;
+        this.handler = handler;
+        this.sendBuffer = new SendBuffer(bufferBytes);
+        this.receiveBuffer = new ReceiveBuffer(bufferBytes, TcpLayer.MAX_OUT_OF_ORDER_RANGES);
+        this.rtoNs = layer.initialRtoNs;
+    }
+
+    // ---------------------------------------------------------------- opens
+
+    /** Passive open: a SYN arrived at a listener (RFC 9293 §3.10.7.2). */
+    void acceptSyn(final Segment seg, final long nowNs) {
+        irs = seg.seq;
+        rcvNxt = seg.seq + 1;
+        iss = layer.isn(localPort, remoteAddress, remotePort, nowNs);
+        sndUna = iss;
+        sndNxt = iss + 1;
+        sndWnd = seg.window;
+        maxSndWnd = sndWnd;
+        sndWl1 = seg.seq;
+        sndWl2 = seg.ack;
+        sendMss = layer.effectiveMss(seg.mss);
+        setState(TcpState.SYN_RECEIVED);
+        rttSeq = iss;          // the handshake gives the first RTT sample, as on Linux
+        rttStartNs = nowNs;
+        sendSynAck(nowNs);
+        armRetransmit(nowNs);
+    }
+
+    /** Active open: send SYN (RFC 9293 §3.10.1, CLOSED → SYN-SENT). */
+    void open(final long nowNs) {
+        iss = layer.isn(localPort, remoteAddress, remotePort, nowNs);
+        sndUna = iss;
+        sndNxt = iss + 1;
+        sendMss = layer.effectiveMss(-1);
+        setState(TcpState.SYN_SENT);
+        rttSeq = iss;
+        rttStartNs = nowNs;
+        layer.sendControl(this, iss, 0, TcpHeader.SYN, true, nowNs);
+        armRetransmit(nowNs);
+    }
+
+    private void sendSynAck(final long nowNs) {
+        layer.sendControl(this, iss, rcvNxt, TcpHeader.SYN | TcpHeader.ACK, true, nowNs);
+    }
+
+    // ---------------------------------------------------------------- segment arrives
+
+    void onSegment(final Segment seg, final long nowNs) {
+        switch (state) {
+            case SYN_SENT -> onSegmentInSynSent(seg, nowNs);
+            case CLOSED, LISTEN, TIME_WAIT -> { } // not held as connections
+            default -> onSegmentSynchronized(seg, nowNs);
+        }
+        if (isLive()) {
+            layer.rearm(this);
+        }
+    }
+
+    /** RFC 9293 §3.10.7.3, SYN-SENT. */
+    private void onSegmentInSynSent(final Segment seg, final long nowNs) {
+        final boolean hasAck = seg.has(TcpHeader.ACK);
+        // First: the ACK bit. Acceptable only if ISS < SEG.ACK <= SND.NXT.
+        if (hasAck && (Seq.le(seg.ack, iss) || Seq.gt(seg.ack, sndNxt))) {
+            if (!seg.has(TcpHeader.RST)) {
+                layer.sendReset(remoteAddress, localPort, remotePort, seg.ack, 0, TcpHeader.RST, nowNs);
+            }
+            layer.countDrop(TcpLayer.DROP_UNACCEPTABLE);
+            return;
+        }
+        // Second: RST. With an acceptable ACK the connection was refused; without ACK, drop.
+        if (seg.has(TcpHeader.RST)) {
+            if (hasAck) {
+                layer.countAttemptFail();
+                terminate(CloseReason.REFUSED);
+            } else {
+                layer.countDrop(TcpLayer.DROP_UNACCEPTABLE);
+            }
+            return;
+        }
+        // Fourth: SYN.
+        if (!seg.has(TcpHeader.SYN)) {
+            layer.countDrop(TcpLayer.DROP_UNACCEPTABLE);
+            return;
+        }
+        irs = seg.seq;
+        rcvNxt = seg.seq + 1;
+        sendMss = layer.effectiveMss(seg.mss);
+        if (hasAck) {
+            sampleRtt(seg.ack, nowNs);
+            sndUna = seg.ack;
+        }
+        if (Seq.gt(sndUna, iss)) {
+            // Our SYN is acknowledged: ESTABLISHED, send the ACK of theirs.
+            updateWindow(seg);
+            retries = 0;
+            retransmitDeadlineNs = Long.MAX_VALUE;
+            establish();
+            sendAck(nowNs);
+            if (state == TcpState.ESTABLISHED) {
+                transmit(nowNs);
+            }
+        } else {
+            // Simultaneous open (RFC 9293 §3.5, Figure 8): SYN-RECEIVED, send SYN,ACK.
+            setState(TcpState.SYN_RECEIVED);
+            sndWnd = seg.window;
+            sndWl1 = seg.seq;
+            sndWl2 = seg.ack;
+            sendSynAck(nowNs);
+        }
+    }
+
+    /** RFC 9293 §3.10.7.4, SYN-RECEIVED through LAST-ACK. */
+    private void onSegmentSynchronized(final Segment seg, final long nowNs) {
+        // A retransmitted SYN in SYN-RECEIVED (its SYN-ACK was lost): answer with the same
+        // SYN-ACK, as Linux does, rather than the bare ACK of the acceptability rule.
+        if (state == TcpState.SYN_RECEIVED && seg.has(TcpHeader.SYN) && !seg.has(TcpHeader.ACK) && seg.seq == irs) {
+            layer.countRetransmittedSyn();
+            sendSynAck(nowNs);
+            return;
+        }
+        // First: sequence number check (§3.10.7.4 table).
+        final int rcvWnd = receiveWindow();
+        if (!acceptable(seg, rcvWnd)) {
+            if (!seg.has(TcpHeader.RST)) {
+                sendAck(nowNs);
+            }
+            layer.countDrop(TcpLayer.DROP_OUT_OF_WINDOW);
+            return;
+        }
+        // Second: RST. RFC 5961 §3.2: only an exact RCV.NXT match resets; otherwise challenge ACK.
+        if (seg.has(TcpHeader.RST)) {
+            if (seg.seq != rcvNxt) {
+                layer.challengeAck(this, nowNs);
+                return;
+            }
+            onReset();
+            return;
+        }
+        // Fourth: SYN in a synchronized state. RFC 5961 §4.2: challenge ACK, whatever its sequence.
+        if (seg.has(TcpHeader.SYN)) {
+            if (state == TcpState.SYN_RECEIVED && listener != null) {
+                // RFC 9293 §3.10.7.4: a passive open in SYN-RECEIVED returns to LISTEN.
+                layer.countDrop(TcpLayer.DROP_SYN_IN_WINDOW);
+                terminate(CloseReason.RESET_BY_PEER);
+                return;
+            }
+            layer.challengeAck(this, nowNs);
+            return;
+        }
+        // Fifth: the ACK field. Without ACK, drop.
+        if (!seg.has(TcpHeader.ACK)) {
+            layer.countDrop(TcpLayer.DROP_NO_ACK);
+            return;
+        }
+        if (state == TcpState.SYN_RECEIVED) {
+            if (Seq.lt(sndUna, seg.ack) && Seq.le(seg.ack, sndNxt)) {
+                sampleRtt(seg.ack, nowNs);
+                sndUna = seg.ack;
+                retries = 0;
+                retransmitDeadlineNs = Long.MAX_VALUE;
+                sndWnd = seg.window;
+                maxSndWnd = Math.max(maxSndWnd, sndWnd);
+                sndWl1 = seg.seq;
+                sndWl2 = seg.ack;
+                establish();
+                if (state == TcpState.CLOSED) {
+                    return;
+                }
+            } else {
+                layer.sendReset(remoteAddress, localPort, remotePort, seg.ack, 0, TcpHeader.RST, nowNs);
+                layer.countDrop(TcpLayer.DROP_UNACCEPTABLE);
+                return;
+            }
+        } else if (!onAck(seg, nowNs)) {
+            return;
+        }
+        // Sixth: URG is not implemented: the urgent pointer is ignored, data delivered in line.
+        // Seventh: segment text.
+        if (seg.dataLength > 0) {
+            if (state == TcpState.ESTABLISHED || state == TcpState.FIN_WAIT_1 || state == TcpState.FIN_WAIT_2) {
+                receiveText(seg);
+            } else {
+                layer.countDrop(TcpLayer.DROP_DATA_AFTER_FIN);
+            }
+        }
+        // Eighth: FIN, processed only once every byte before it has arrived.
+        boolean finNow = false;
+        if (seg.has(TcpHeader.FIN) && !peerFinReceived && seg.seq + seg.dataLength == rcvNxt) {
+            rcvNxt++;
+            peerFinReceived = true;
+            finNow = true;
+        }
+        if (seg.dataLength > 0 || finNow) {
+            sendAck(nowNs); // immediate ACK; delayed ACK (RFC 9293 §3.8.6.3) comes with the loss work
+        }
+        deliver();
+        if (finNow) {
+            onPeerFin(nowNs);
+        }
+        if (state != TcpState.CLOSED && state != TcpState.TIME_WAIT) {
+            transmit(nowNs);
+            notifyWritable();
+        }
+    }
+
+    /** §3.10.7.4 acceptability test: four cases on SEG.LEN and RCV.WND. */
+    private boolean acceptable(final Segment seg, final int rcvWnd) {
+        final int segLen = seg.len();
+        if (segLen == 0) {
+            return rcvWnd == 0 ? seg.seq == rcvNxt : Seq.inWindow(seg.seq, rcvNxt, rcvWnd);
+        }
+        if (rcvWnd == 0) {
+            return false;
+        }
+        return Seq.inWindow(seg.seq, rcvNxt, rcvWnd) || Seq.inWindow(seg.seq + segLen - 1, rcvNxt, rcvWnd);
+    }
+
+    /**
+     * The ACK processing of ESTABLISHED and later (§3.10.7.4 "fifth", with RFC 5961 §5.2's
+     * blind-ACK check). Returns false if the segment is to be dropped.
+     */
+    private boolean onAck(final Segment seg, final long nowNs) {
+        if (Seq.gt(seg.ack, sndNxt)) {
+            // Acknowledges something not yet sent: ACK and drop.
+            sendAck(nowNs);
+            layer.countDrop(TcpLayer.DROP_ACK_UNSENT);
+            return false;
+        }
+        if (Seq.lt(seg.ack, sndUna - maxSndWnd)) {
+            // RFC 5961 §5.2: too old to be a legitimate duplicate: challenge ACK, drop.
+            layer.challengeAck(this, nowNs);
+            return false;
+        }
+        if (Seq.gt(seg.ack, sndUna)) {
+            sampleRtt(seg.ack, nowNs);
+            int acked = seg.ack - sndUna;
+            if (finSent && seg.ack == finSeq + 1) {
+                acked--; // the FIN's sequence number is not a byte in the buffer
+            }
+            acked = Math.min(acked, sendBuffer.size());
+            sendBuffer.release(acked);
+            sndUna = seg.ack;
+            if (Seq.lt(sndNxt, sndUna)) {
+                sndNxt = sndUna;
+            }
+            retries = 0;
+            // RFC 6298 §5.3: restart the timer if data is outstanding, else stop it.
+            retransmitDeadlineNs = sndUna == sndNxt ? Long.MAX_VALUE : nowNs + rtoNs;
+            if (acked > 0) {
+                wantWritable = true;
+            }
+        }
+        // Send window update (§3.10.7.4): only from a segment newer than the last update.
+        if (Seq.lt(sndWl1, seg.seq) || (sndWl1 == seg.seq && Seq.le(sndWl2, seg.ack))) {
+            updateWindow(seg);
+        }
+        final boolean finAcked = finSent && sndUna == finSeq + 1;
+        switch (state) {
+            case FIN_WAIT_1 -> {
+                if (finAcked) {
+                    setState(TcpState.FIN_WAIT_2);
+                }
+            }
+            case CLOSING -> {
+                if (finAcked) {
+                    layer.enterTimeWait(this, nowNs);
+                    return false;
+                }
+            }
+            case LAST_ACK -> {
+                if (finAcked) {
+                    terminate(CloseReason.NORMAL);
+                    return false;
+                }
+            }
+            default -> { }
+        }
+        return true;
+    }
+
+    private void updateWindow(final Segment seg) {
+        sndWnd = seg.window;
+        maxSndWnd = Math.max(maxSndWnd, sndWnd);
+        sndWl1 = seg.seq;
+        sndWl2 = seg.ack;
+        if (sndWnd > 0) {
+            persistDeadlineNs = Long.MAX_VALUE;
+            persistBackoffNs = 0;
+        }
+    }
+
+    /** Trims the text to the receive window (§3.10.7.4) and stores it, in order or not. */
+    private void receiveText(final Segment seg) {
+        int offset = seg.seq - rcvNxt;   // may be negative: part already received
+        int dataOffset = seg.dataOffset;
+        int length = seg.dataLength;
+        if (offset < 0) {
+            dataOffset -= offset;
+            length += offset;
+            offset = 0;
+        }
+        final int room = receiveBuffer.window() - offset;
+        if (length > room) {
+            length = Math.max(room, 0);
+        }
+        if (length <= 0) {
+            layer.countDuplicateData();
+            return;
+        }
+        final int advanced = receiveBuffer.write(offset, seg.data, dataOffset, length);
+        if (advanced > 0) {
+            rcvNxt += advanced;
+        } else {
+            layer.countOutOfOrder();
+        }
+    }
+
+    private void onPeerFin(final long nowNs) {
+        switch (state) {
+            case SYN_RECEIVED, ESTABLISHED -> {
+                setState(TcpState.CLOSE_WAIT);
+                handler.onPeerClosed(this);
+            }
+            case FIN_WAIT_1 -> {
+                if (finSent && sndUna == finSeq + 1) {
+                    handler.onPeerClosed(this);
+                    layer.enterTimeWait(this, nowNs);
+                } else {
+                    setState(TcpState.CLOSING); // simultaneous close (§3.6, Figure 13)
+                    handler.onPeerClosed(this);
+                }
+            }
+            case FIN_WAIT_2 -> {
+                handler.onPeerClosed(this);
+                layer.enterTimeWait(this, nowNs);
+            }
+            default -> { }
+        }
+    }
+
+    private void onReset() {
+        switch (state) {
+            case SYN_RECEIVED -> {
+                if (listener == null) {
+                    layer.countAttemptFail();
+                    terminate(CloseReason.REFUSED);
+                } else {
+                    terminate(CloseReason.RESET_BY_PEER); // back to LISTEN: the listener stays
+                }
+            }
+            case ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT -> {
+                layer.countEstabReset();
+                terminate(CloseReason.RESET_BY_PEER);
+            }
+            default -> terminate(CloseReason.RESET_BY_PEER);
+        }
+    }
+
+    private void establish() {
+        setState(TcpState.ESTABLISHED);
+        layer.onEstablished(this);
+        handler.onConnected(this);
+    }
+
+    // ---------------------------------------------------------------- delivery and sending
+
+    /** Hands in-order bytes to the application until it stops consuming. */
+    private void deliver() {
+        while (state != TcpState.CLOSED) {
+            final int contiguous = receiveBuffer.readableContiguous();
+            if (contiguous == 0) {
+                return;
+            }
+            final int consumed = handler.onData(this, receiveBuffer.readBuffer(), receiveBuffer.readOffset(), contiguous);
+            if (consumed <= 0) {
+                return;
+            }
+            receiveBuffer.consume(Math.min(consumed, contiguous));
+            if (consumed < contiguous) {
+                return;
+            }
+        }
+    }
+
+    /** RCV.WND: free receive-buffer space, at most 65535 without window scaling. */
+    int receiveWindow() {
+        return Math.min(receiveBuffer.window(), 0xFFFF);
+    }
+
+    /** Sends what the send window and the MSS allow, and the FIN once all data is out. */
+    void transmit(final long nowNs) {
+        if (state != TcpState.ESTABLISHED && state != TcpState.CLOSE_WAIT
+            && state != TcpState.FIN_WAIT_1 && state != TcpState.LAST_ACK) {
+            return;
+        }
+        for (int guard = 0; guard < 1024; guard++) {
+            final int inFlight = sndNxt - sndUna - (finSent && Seq.gt(sndNxt, finSeq) ? 1 : 0);
+            final int unsent = sendBuffer.size() - inFlight;
+            final int windowLeft = sndUna + sndWnd - sndNxt;
+            if (unsent > 0 && windowLeft > 0) {
+                final int length = Math.min(Math.min(unsent, windowLeft), sendMss);
+                final boolean last = length == unsent;
+                final boolean fin = last && finQueued && !finSent;
+                int flags = TcpHeader.ACK | (last ? TcpHeader.PSH : 0);
+                if (fin) {
+                    flags |= TcpHeader.FIN;
+                }
+                layer.sendData(this, sndNxt, flags, inFlight, length, nowNs);
+                if (rttStartNs == NO_SAMPLE) {
+                    rttSeq = sndNxt;
+                    rttStartNs = nowNs;
+                }
+                sndNxt += length;
+                if (fin) {
+                    markFinSent();
+                }
+                armRetransmit(nowNs);
+                continue;
+            }
+            if (unsent == 0 && finQueued && !finSent) {
+                layer.sendControl(this, sndNxt, rcvNxt, TcpHeader.FIN | TcpHeader.ACK, false, nowNs);
+                markFinSent();
+                armRetransmit(nowNs);
+            } else if (unsent > 0 && sndWnd == 0 && sndNxt == sndUna && persistDeadlineNs == Long.MAX_VALUE) {
+                // §3.8.6.1: a zero window with data waiting: start the persist timer.
+                persistBackoffNs = rtoNs;
+                persistDeadlineNs = nowNs + persistBackoffNs;
+            }
+            return;
+        }
+    }
+
+    private void markFinSent() {
+        finSeq = sndNxt;
+        sndNxt++;
+        finSent = true;
+        if (state == TcpState.ESTABLISHED) {
+            setState(TcpState.FIN_WAIT_1);
+        } else if (state == TcpState.CLOSE_WAIT) {
+            setState(revertedFromClosing ? TcpState.CLOSING : TcpState.LAST_ACK);
+            revertedFromClosing = false;
+        }
+    }
+
+    void sendAck(final long nowNs) {
+        layer.sendControl(this, sndNxt, rcvNxt, TcpHeader.ACK, false, nowNs);
+    }
+
+    private void armRetransmit(final long nowNs) {
+        if (retransmitDeadlineNs == Long.MAX_VALUE) {
+            retransmitDeadlineNs = nowNs + rtoNs;
+        }
+    }
+
+    private void notifyWritable() {
+        if (wantWritable && state != TcpState.CLOSED && sendBuffer.free() > 0) {
+            wantWritable = false;
+            handler.onWritable(this);
+        }
+    }
+
+    /** RFC 6298 §2: SRTT, RTTVAR and RTO from a sample, only for data never retransmitted (Karn). */
+    private void sampleRtt(final int ack, final long nowNs) {
+        if (rttStartNs == NO_SAMPLE || !Seq.gt(ack, rttSeq)) {
+            return;
+        }
+        final long r = Math.max(nowNs - rttStartNs, 1);
+        rttStartNs = NO_SAMPLE;
+        if (srttNs == 0) {
+            srttNs = r;
+            rttvarNs = r / 2;
+        } else {
+            rttvarNs = (3 * rttvarNs + Math.abs(srttNs - r)) / 4;
+            srttNs = (7 * srttNs + r) / 8;
+        }
+        rtoNs = Math.min(Math.max(srttNs + Math.max(layer.clockGranularityNs, 4 * rttvarNs), layer.minRtoNs),
+            layer.maxRtoNs);
+    }
+
+    // ---------------------------------------------------------------- timers
+
+    /** Earliest of the retransmission and persist deadlines. */
+    long nextDeadlineNs() {
+        return Math.min(retransmitDeadlineNs, persistDeadlineNs);
+    }
+
+    void onTimer(final long nowNs) {
+        if (retransmitDeadlineNs != Long.MAX_VALUE && nowNs - retransmitDeadlineNs >= 0) {
+            onRetransmitTimeout(nowNs);
+        }
+        if (isLive() && persistDeadlineNs != Long.MAX_VALUE && nowNs - persistDeadlineNs >= 0) {
+            onPersistTimeout(nowNs);
+        }
+        if (isLive()) {
+            layer.rearm(this);
+        }
+    }
+
+    /** Still held by the layer (not CLOSED, not handed over to a TIME-WAIT record). */
+    boolean isLive() {
+        return state != TcpState.CLOSED && state != TcpState.TIME_WAIT;
+    }
+
+    /** RFC 6298 §5.4–5.7: retransmit the earliest unacknowledged segment, back off, give up at the limit. */
+    private void onRetransmitTimeout(final long nowNs) {
+        final int limit = state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED
+            ? layer.synRetries : layer.maxRetries;
+        if (retries >= limit) {
+            if (state == TcpState.SYN_SENT || (state == TcpState.SYN_RECEIVED && listener == null)) {
+                layer.countAttemptFail();
+            }
+            layer.countTimeout();
+            abortWithReset(CloseReason.TIMEOUT, nowNs);
+            return;
+        }
+        retries++;
+        rtoNs = Math.min(rtoNs * 2, layer.maxRtoNs);   // §5.5: back off the timer
+        rttStartNs = NO_SAMPLE;                       // Karn: no sample from retransmitted data
+        retransmitDeadlineNs = nowNs + rtoNs;
+        layer.countRetransmit();
+        switch (state) {
+            case SYN_SENT -> layer.sendControl(this, iss, 0, TcpHeader.SYN, true, nowNs);
+            case SYN_RECEIVED -> sendSynAck(nowNs);
+            default -> {
+                if (finSent && sndUna == finSeq) {
+                    // Only the FIN is outstanding: send it again.
+                    layer.sendControl(this, finSeq, rcvNxt, TcpHeader.FIN | TcpHeader.ACK, false, nowNs);
+                    return;
+                }
+                // Go back to SND.UNA and send again from there, the FIN after the data.
+                sndNxt = sndUna;
+                if (finSent) {
+                    finSent = false;
+                    setState(revertFinState());
+                }
+                final int savedWnd = sndWnd;
+                if (sndWnd == 0) {
+                    sndWnd = 1; // a lost probe: resend one byte
+                }
+                transmit(nowNs);
+                sndWnd = savedWnd;
+                if (sndNxt == sndUna) {
+                    retransmitDeadlineNs = Long.MAX_VALUE;
+                }
+            }
+        }
+    }
+
+    /** The state before our FIN was sent, so that transmit() sends data and FIN again. */
+    private TcpState revertFinState() {
+        return switch (state) {
+            case FIN_WAIT_1 -> TcpState.ESTABLISHED;
+            case LAST_ACK -> TcpState.CLOSE_WAIT;
+            case CLOSING -> {
+                revertedFromClosing = true;
+                yield TcpState.CLOSE_WAIT;
+            }
+            default -> state;
+        };
+    }
+
+    /** §3.8.6.1: probe a zero window with one byte, backing off like the RTO. */
+    private void onPersistTimeout(final long nowNs) {
+        persistDeadlineNs = Long.MAX_VALUE;
+        if (sndWnd != 0 || sendBuffer.size() == 0) {
+            return;
+        }
+        layer.countWindowProbe();
+        final int inFlight = sndNxt - sndUna;
+        if (inFlight == 0) {
+            layer.sendData(this, sndNxt, TcpHeader.ACK, 0, 1, nowNs);
+            sndNxt++;
+            armRetransmit(nowNs);
+        }
+        persistBackoffNs = Math.min(persistBackoffNs * 2, layer.maxRtoNs);
+    }
+
+    // ---------------------------------------------------------------- endings
+
+    void abortWithReset(final CloseReason reason, final long nowNs) {
+        if (state.isSynchronized() || state == TcpState.SYN_SENT) {
+            layer.sendReset(remoteAddress, localPort, remotePort, sndNxt, 0, TcpHeader.RST, nowNs);
+        }
+        terminate(reason);
+    }
+
+    /** Removes the connection and tells the application, once. */
+    void terminate(final CloseReason reason) {
+        setState(TcpState.CLOSED);
+        layer.remove(this);
+        notifyClosed(reason);
+    }
+
+    void notifyClosed(final CloseReason reason) {
+        if (!closedNotified) {
+            closedNotified = true;
+            handler.onClosed(this, reason);
+        }
+    }
+
+    /** Every state change goes through here, so the CurrEstab gauge (RFC 4022) stays right. */
+    void setState(final TcpState next) {
+        final boolean was = state == TcpState.ESTABLISHED || state == TcpState.CLOSE_WAIT;
+        final boolean is = next == TcpState.ESTABLISHED || next == TcpState.CLOSE_WAIT;
+        state = next;
+        if (was != is) {
+            layer.gaugeEstablished(is ? 1 : -1);
+        }
+    }
+
+    // ---------------------------------------------------------------- Connection (application side)
+
+    @Override
+    public int send(final DirectBuffer source, final int offset, final int length) {
+        if (finQueued || state == TcpState.CLOSED || state == TcpState.TIME_WAIT) {
+            throw new IllegalStateException("connection is closed for sending (" + state + ")");
+        }
+        final int taken = sendBuffer.append(source, offset, length);
+        if (taken < length) {
+            wantWritable = true;
+        }
+        if (taken > 0) {
+            transmit(layer.nowNs());
+            if (isLive()) {
+                layer.rearm(this);
+            }
+        }
+        return taken;
+    }
+
+    @Override
+    public int sendSpace() {
+        return finQueued ? 0 : sendBuffer.free();
+    }
+
+    @Override
+    public int sendQueued() {
+        return sendBuffer.size();
+    }
+
+    @Override
+    public void shutdownOutput() {
+        if (finQueued || state == TcpState.CLOSED) {
+            return;
+        }
+        finQueued = true;
+        if (state == TcpState.SYN_SENT) {
+            terminate(CloseReason.NORMAL); // RFC 9293 §3.10.4: CLOSE in SYN-SENT deletes the TCB
+            return;
+        }
+        transmit(layer.nowNs());
+        if (isLive()) {
+            layer.rearm(this);
+        }
+    }
+
+    @Override
+    public void close() {
+        shutdownOutput();
+    }
+
+    @Override
+    public void abort() {
+        if (state != TcpState.CLOSED) {
+            abortWithReset(CloseReason.ABORTED, layer.nowNs());
+        }
+    }
+
+    @Override
+    public void resumeReading() {
+        deliver();
+        if (state != TcpState.CLOSED && receiveWindow() > lastAdvertisedWindow && lastAdvertisedWindow < sendMss) {
+            sendAck(layer.nowNs()); // window update after the application made room (§3.8.6.2)
+        }
+    }
+
+    @Override
+    public TcpState state() {
+        return state;
+    }
+
+    @Override
+    public int remoteAddress() {
+        return remoteAddress;
+    }
+
+    @Override
+    public int remotePort() {
+        return remotePort;
+    }
+
+    @Override
+    public int localPort() {
+        return localPort;
+    }
+
+    @Override
+    public long srttNs() {
+        return srttNs;
+    }
+
+    @Override
+    public String toString() {
+        return "TcpConnection[" + state + " :" + localPort + " <-> " + io.tcpstack.wire.IpAddress.format(remoteAddress)
+            + ":" + remotePort + "]";
+    }
+}

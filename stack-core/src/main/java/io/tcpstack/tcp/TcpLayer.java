@@ -1,0 +1,596 @@
+package io.tcpstack.tcp;
+
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+import org.agrona.DeadlineTimerWheel;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.collections.Int2ObjectHashMap;
+import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.concurrent.status.AtomicCounter;
+
+import io.tcpstack.api.CloseReason;
+import io.tcpstack.api.Connection;
+import io.tcpstack.api.StackConfig;
+import io.tcpstack.api.TcpHandler;
+import io.tcpstack.ip.Ipv4Output;
+import io.tcpstack.ip.TokenBucket;
+import io.tcpstack.stats.StackCounters;
+import io.tcpstack.wire.Ipv4Header;
+import io.tcpstack.wire.TcpHeader;
+import io.tcpstack.wire.TcpOptions;
+
+/**
+ * TCP for the stack: validates arriving segments, demultiplexes them by 4-tuple to a
+ * connection, a TIME-WAIT record or a listener (or answers as CLOSED, RFC 9293
+ * §3.10.7.1), builds and sends the segments connections ask for, and runs their timers
+ * on a {@link DeadlineTimerWheel}. Stack thread only; the segment path allocates nothing.
+ *
+ * <p>Counters: the RFC 4022 MIB names ({@code tcp.ActiveOpens}, {@code tcp.PassiveOpens},
+ * {@code tcp.AttemptFails}, {@code tcp.EstabResets}, {@code tcp.CurrEstab},
+ * {@code tcp.InSegs}, {@code tcp.OutSegs}, {@code tcp.RetransSegs}, {@code tcp.InErrs},
+ * {@code tcp.OutRsts}) plus one {@code tcp.rx.*} counter per drop reason.
+ */
+public final class TcpLayer {
+    static final int MAX_OUT_OF_ORDER_RANGES = 32;
+    static final int DROP_UNACCEPTABLE = 0;
+    static final int DROP_OUT_OF_WINDOW = 1;
+    static final int DROP_SYN_IN_WINDOW = 2;
+    static final int DROP_NO_ACK = 3;
+    static final int DROP_ACK_UNSENT = 4;
+    static final int DROP_DATA_AFTER_FIN = 5;
+
+    private static final long TICK_NS = 1L << 20; // ~1.05 ms
+    private static final int TICKS_PER_WHEEL = 1024;
+    private static final int MAX_TIMERS_PER_POLL = 4096;
+
+    private final int localAddress;
+    private final Ipv4Output output;
+    private final int mtu;
+    private final int bufferBytes;
+    private final long timeWaitNs;
+    final long initialRtoNs;
+    final long minRtoNs;
+    final long maxRtoNs;
+    final long clockGranularityNs = TICK_NS;
+    final int maxRetries;
+    final int synRetries;
+
+    private final Long2ObjectHashMap<TcpConnection> connections = new Long2ObjectHashMap<>();
+    private final Int2ObjectHashMap<Listener> listeners = new Int2ObjectHashMap<>();
+    private final TimeWaitTable timeWaits;
+    private final DeadlineTimerWheel wheel;
+    private final Long2ObjectHashMap<TcpConnection> timers = new Long2ObjectHashMap<>();
+    private final DeadlineTimerWheel.TimerHandler onTimer = this::onTimerExpiry;
+    private final IsnGenerator isnGenerator = IsnGenerator.withRandomKey();
+    private final EphemeralPorts ephemeralPorts;
+    private final EphemeralPorts.PortInUse portInUse = this::portInUse;
+    private final TokenBucket challengeAcks;
+
+    private final TcpHeader in = new TcpHeader();
+    private final TcpHeader out = new TcpHeader();
+    private final TcpOptions options = new TcpOptions();
+    private final Segment segment = new Segment();
+    private long nowNs;
+    private int pendingRemoteAddress;
+    private int pendingRemotePort;
+
+    private final AtomicCounter activeOpens;
+    private final AtomicCounter passiveOpens;
+    private final AtomicCounter attemptFails;
+    private final AtomicCounter estabResets;
+    private final AtomicCounter currEstab;
+    private final AtomicCounter inSegs;
+    private final AtomicCounter outSegs;
+    private final AtomicCounter retransSegs;
+    private final AtomicCounter inErrs;
+    private final AtomicCounter outRsts;
+    private final AtomicCounter badChecksum;
+    private final AtomicCounter badHeaderLength;
+    private final AtomicCounter badOptions;
+    private final AtomicCounter rstToClosed;
+    private final AtomicCounter closedPort;
+    private final AtomicCounter[] drops = new AtomicCounter[6];
+    private final AtomicCounter backlogDrops;
+    private final AtomicCounter challengeAcksSent;
+    private final AtomicCounter challengeAcksLimited;
+    private final AtomicCounter retransmittedSyns;
+    private final AtomicCounter duplicateData;
+    private final AtomicCounter outOfOrder;
+    private final AtomicCounter timeouts;
+    private final AtomicCounter windowProbes;
+    private final AtomicCounter timeWaitEntered;
+    private final AtomicCounter timeWaitRecycled;
+    private final AtomicCounter timeWaitReacks;
+    private final AtomicCounter timeWaitRstIgnored;
+    private final AtomicCounter timeWaitCurrent;
+    private final AtomicCounter noEphemeralPort;
+
+    public TcpLayer(final StackConfig config, final Ipv4Output output, final StackCounters counters, final long nowNs) {
+        this.localAddress = config.localAddress();
+        this.output = output;
+        this.mtu = config.mtu();
+        this.bufferBytes = config.tcpBufferBytes();
+        this.timeWaitNs = 2 * config.mslNs();
+        this.initialRtoNs = config.initialRtoNs();
+        this.minRtoNs = config.minRtoNs();
+        this.maxRtoNs = config.maxRtoNs();
+        this.maxRetries = config.maxRetries();
+        this.synRetries = config.synRetries();
+        this.timeWaits = new TimeWaitTable(config.timeWaitMax());
+        this.wheel = new DeadlineTimerWheel(TimeUnit.NANOSECONDS, nowNs, TICK_NS, TICKS_PER_WHEEL);
+        this.challengeAcks = new TokenBucket(config.challengeAcksPerSecond(), config.challengeAcksPerSecond());
+        final java.security.SecureRandom random = new java.security.SecureRandom();
+        this.ephemeralPorts = new EphemeralPorts(32768, 60999, random.nextLong(), random.nextLong());
+        this.nowNs = nowNs;
+
+        activeOpens = counters.newCounter("tcp.ActiveOpens");
+        passiveOpens = counters.newCounter("tcp.PassiveOpens");
+        attemptFails = counters.newCounter("tcp.AttemptFails");
+        estabResets = counters.newCounter("tcp.EstabResets");
+        currEstab = counters.newCounter("tcp.CurrEstab");
+        inSegs = counters.newCounter("tcp.InSegs");
+        outSegs = counters.newCounter("tcp.OutSegs");
+        retransSegs = counters.newCounter("tcp.RetransSegs");
+        inErrs = counters.newCounter("tcp.InErrs");
+        outRsts = counters.newCounter("tcp.OutRsts");
+        badChecksum = counters.newCounter("tcp.rx.bad_checksum");
+        badHeaderLength = counters.newCounter("tcp.rx.bad_header_length");
+        badOptions = counters.newCounter("tcp.rx.bad_options");
+        rstToClosed = counters.newCounter("tcp.rx.rst_to_closed");
+        closedPort = counters.newCounter("tcp.rx.closed_port");
+        drops[DROP_UNACCEPTABLE] = counters.newCounter("tcp.rx.unacceptable");
+        drops[DROP_OUT_OF_WINDOW] = counters.newCounter("tcp.rx.out_of_window");
+        drops[DROP_SYN_IN_WINDOW] = counters.newCounter("tcp.rx.syn_in_syn_received");
+        drops[DROP_NO_ACK] = counters.newCounter("tcp.rx.no_ack");
+        drops[DROP_ACK_UNSENT] = counters.newCounter("tcp.rx.ack_of_unsent");
+        drops[DROP_DATA_AFTER_FIN] = counters.newCounter("tcp.rx.data_after_fin");
+        backlogDrops = counters.newCounter("tcp.listen.backlog_drops");
+        challengeAcksSent = counters.newCounter("tcp.challenge_acks");
+        challengeAcksLimited = counters.newCounter("tcp.challenge_acks_rate_limited");
+        retransmittedSyns = counters.newCounter("tcp.rx.retransmitted_syn");
+        duplicateData = counters.newCounter("tcp.rx.duplicate_data");
+        outOfOrder = counters.newCounter("tcp.rx.out_of_order");
+        timeouts = counters.newCounter("tcp.timeouts");
+        windowProbes = counters.newCounter("tcp.tx.window_probes");
+        timeWaitEntered = counters.newCounter("tcp.timewait.entered");
+        timeWaitRecycled = counters.newCounter("tcp.timewait.recycled");
+        timeWaitReacks = counters.newCounter("tcp.timewait.fin_reacked");
+        timeWaitRstIgnored = counters.newCounter("tcp.timewait.rst_ignored");
+        timeWaitCurrent = counters.newCounter("tcp.timewait.current");
+        noEphemeralPort = counters.newCounter("tcp.connect.no_ephemeral_port");
+    }
+
+    // ------------------------------------------------------------------ application calls
+
+    /** Opens a listener (RFC 9293 §3.10.1 passive OPEN). */
+    public Listener listen(final int port, final int backlog, final Supplier<TcpHandler> handlers) {
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("port " + port + ": out of range (1..65535)");
+        }
+        if (backlog < 1) {
+            throw new IllegalArgumentException("backlog " + backlog + ": must be at least 1");
+        }
+        if (listeners.containsKey(port)) {
+            throw new IllegalStateException("port " + port + " already has a listener");
+        }
+        final Listener listener = new Listener(port, backlog, handlers);
+        listeners.put(port, listener);
+        return listener;
+    }
+
+    /**
+     * Active open (RFC 9293 §3.10.1): picks an ephemeral port (RFC 6056) and sends SYN.
+     *
+     * @return the connection, or null if no ephemeral port is free (counted)
+     */
+    public Connection connect(final int remoteAddress, final int remotePort, final TcpHandler handler) {
+        pendingRemoteAddress = remoteAddress;
+        pendingRemotePort = remotePort;
+        final int port = ephemeralPorts.next(localAddress, remoteAddress, remotePort, portInUse);
+        if (port < 0) {
+            noEphemeralPort.incrementRelease();
+            return null;
+        }
+        final long key = tupleKey(remoteAddress, remotePort, port);
+        final TcpConnection c = new TcpConnection(this, key, remoteAddress, remotePort, port, null, handler, bufferBytes);
+        connections.put(key, c);
+        activeOpens.incrementRelease();
+        c.open(nowNs);
+        rearm(c);
+        return c;
+    }
+
+    private boolean portInUse(final int port) {
+        final long key = tupleKey(pendingRemoteAddress, pendingRemotePort, port);
+        return connections.containsKey(key) || timeWaits.find(key) >= 0 || listeners.containsKey(port);
+    }
+
+    // ------------------------------------------------------------------ segment arrives
+
+    /**
+     * A TCP segment arrived in a validated datagram.
+     *
+     * @param at     where the TCP header starts in {@code buffer}
+     * @param length TCP header plus data, from the IP total length
+     */
+    public void onSegment(final Ipv4Header ip, final MutableDirectBuffer buffer, final int at, final int length,
+        final long nowNs) {
+        this.nowNs = nowNs;
+        // RFC 9293 §3.1: shorter than the fixed header, or a data offset outside [20, length].
+        if (length < TcpHeader.MIN_LENGTH) {
+            badHeaderLength.incrementRelease();
+            inErrs.incrementRelease();
+            return;
+        }
+        in.wrap(buffer, at);
+        final int headerLength = in.headerLength();
+        if (headerLength < TcpHeader.MIN_LENGTH || headerLength > length) {
+            badHeaderLength.incrementRelease();
+            inErrs.incrementRelease();
+            return;
+        }
+        if (!in.checksumValid(ip.pseudoHeaderSum(length), length)) {
+            badChecksum.incrementRelease();
+            inErrs.incrementRelease();
+            return;
+        }
+        if (!options.parse(buffer, at + TcpHeader.MIN_LENGTH, headerLength - TcpHeader.MIN_LENGTH)) {
+            badOptions.incrementRelease();
+            inErrs.incrementRelease();
+            return;
+        }
+        inSegs.incrementRelease();
+        final Segment seg = segment;
+        seg.remoteAddress = ip.source();
+        seg.remotePort = in.sourcePort();
+        seg.localPort = in.destinationPort();
+        seg.seq = in.seq();
+        seg.ack = in.ack();
+        seg.flags = in.flags();
+        seg.window = in.window();
+        seg.mss = options.mss();
+        seg.data = buffer;
+        seg.dataOffset = at + headerLength;
+        seg.dataLength = length - headerLength;
+
+        final long key = tupleKey(seg.remoteAddress, seg.remotePort, seg.localPort);
+        final TcpConnection connection = connections.get(key);
+        if (connection != null) {
+            connection.onSegment(seg, nowNs);
+            return;
+        }
+        final int timeWait = timeWaits.find(key);
+        if (timeWait >= 0 && onSegmentInTimeWait(timeWait, key, seg, nowNs)) {
+            return;
+        }
+        final Listener listener = listeners.get(seg.localPort);
+        if (listener != null) {
+            onSegmentInListen(listener, key, seg, nowNs);
+            return;
+        }
+        closedPort.incrementRelease();
+        replyInClosed(seg, nowNs);
+    }
+
+    /**
+     * RFC 9293 §3.10.7.4, TIME-WAIT, on a small record: RST ignored (RFC 1337); a
+     * retransmitted FIN re-ACKed and the 2×MSL wait restarted; a SYN with a higher
+     * sequence number may reopen the tuple (RFC 9293 §3.10.7.4 note, as Linux).
+     *
+     * @return true if the segment was consumed here
+     */
+    private boolean onSegmentInTimeWait(final int slot, final long key, final Segment seg, final long nowNs) {
+        final int rcvNxt = timeWaits.rcvNxt(slot);
+        if (seg.has(TcpHeader.RST)) {
+            timeWaitRstIgnored.incrementRelease();
+            return true;
+        }
+        if (seg.has(TcpHeader.SYN) && !seg.has(TcpHeader.ACK) && Seq.gt(seg.seq, rcvNxt)
+            && listeners.containsKey(seg.localPort)) {
+            timeWaits.remove(slot);
+            timeWaitCurrent.setRelease(timeWaits.size());
+            return false; // handled as a new connection by the listener
+        }
+        if (seg.has(TcpHeader.FIN)) {
+            timeWaitReacks.incrementRelease();
+            timeWaits.restart(slot, nowNs + timeWaitNs);
+            emit(seg.remoteAddress, seg.localPort, seg.remotePort, timeWaits.sndNxt(slot), rcvNxt, TcpHeader.ACK,
+                0, false, null, 0, 0, nowNs);
+            return true;
+        }
+        if (seg.len() > 0) {
+            emit(seg.remoteAddress, seg.localPort, seg.remotePort, timeWaits.sndNxt(slot), rcvNxt, TcpHeader.ACK,
+                0, false, null, 0, 0, nowNs);
+        }
+        return true;
+    }
+
+    /** RFC 9293 §3.10.7.2, LISTEN. */
+    private void onSegmentInListen(final Listener listener, final long key, final Segment seg, final long nowNs) {
+        if (seg.has(TcpHeader.RST)) {
+            rstToClosed.incrementRelease();
+            return;
+        }
+        if (seg.has(TcpHeader.ACK)) {
+            sendReset(seg.remoteAddress, seg.localPort, seg.remotePort, seg.ack, 0, TcpHeader.RST, nowNs);
+            drops[DROP_UNACCEPTABLE].incrementRelease();
+            return;
+        }
+        if (!seg.has(TcpHeader.SYN)) {
+            drops[DROP_UNACCEPTABLE].incrementRelease();
+            return;
+        }
+        if (listener.halfOpen >= listener.backlog()) {
+            backlogDrops.incrementRelease();
+            return;
+        }
+        final TcpConnection c = new TcpConnection(this, key, seg.remoteAddress, seg.remotePort, seg.localPort,
+            listener, listener.newHandler(), bufferBytes);
+        connections.put(key, c);
+        listener.halfOpen++;
+        c.halfOpenCounted = true;
+        passiveOpens.incrementRelease();
+        c.acceptSyn(seg, nowNs);
+        rearm(c);
+        // Data or FIN on a SYN is not queued here (§3.10.7.2 allows it); the peer resends it.
+    }
+
+    /** RFC 9293 §3.10.7.1, CLOSED: RST discarded; otherwise answered with RST. */
+    private void replyInClosed(final Segment seg, final long nowNs) {
+        if (seg.has(TcpHeader.RST)) {
+            rstToClosed.incrementRelease();
+            return;
+        }
+        if (seg.has(TcpHeader.ACK)) {
+            sendReset(seg.remoteAddress, seg.localPort, seg.remotePort, seg.ack, 0, TcpHeader.RST, nowNs);
+        } else {
+            sendReset(seg.remoteAddress, seg.localPort, seg.remotePort, 0, seg.seq + seg.len(),
+                TcpHeader.RST | TcpHeader.ACK, nowNs);
+        }
+    }
+
+    // ------------------------------------------------------------------ timers
+
+    /** Runs due connection timers and expires TIME-WAIT records. */
+    public int pollTimers(final long nowNs) {
+        this.nowNs = nowNs;
+        int work = 0;
+        // The wheel advances one tick per poll: catch up to now (bounded) so that a late
+        // duty cycle, or a test that jumps the clock, runs every due timer.
+        for (int i = 0; i < 1 << 20 && wheel.currentTickTime() <= nowNs; i++) {
+            final int fired = wheel.poll(nowNs, onTimer, MAX_TIMERS_PER_POLL);
+            work += fired;
+            if (fired == 0 && wheel.timerCount() == 0) {
+                break;
+            }
+        }
+        final int expired = timeWaits.expire(nowNs, MAX_TIMERS_PER_POLL);
+        if (expired > 0) {
+            timeWaitCurrent.setRelease(timeWaits.size());
+        }
+        return work + expired;
+    }
+
+    private boolean onTimerExpiry(final TimeUnit unit, final long now, final long timerId) {
+        final TcpConnection c = timers.remove(timerId);
+        if (c != null && c.timerId == timerId) {
+            c.timerId = -1;
+            c.timerDeadlineNs = Long.MAX_VALUE;
+            c.onTimer(now);
+        }
+        return true;
+    }
+
+    /** Earliest deadline among connections and TIME-WAIT records. */
+    public long nextDeadlineNs() {
+        final long wheelDeadline = wheel.timerCount() == 0 ? Long.MAX_VALUE : wheel.currentTickTime();
+        return Math.min(wheelDeadline, timeWaits.nextDeadlineNs());
+    }
+
+    /** (Re)schedules the connection's one wheel timer at its earliest deadline. */
+    void rearm(final TcpConnection c) {
+        final long deadline = c.nextDeadlineNs();
+        if (deadline == c.timerDeadlineNs) {
+            return;
+        }
+        if (c.timerId != -1) {
+            wheel.cancelTimer(c.timerId);
+            timers.remove(c.timerId);
+            c.timerId = -1;
+        }
+        c.timerDeadlineNs = deadline;
+        if (deadline != Long.MAX_VALUE) {
+            c.timerId = wheel.scheduleTimer(deadline);
+            timers.put(c.timerId, c);
+        }
+    }
+
+    // ------------------------------------------------------------------ connection life cycle
+
+    void remove(final TcpConnection c) {
+        connections.remove(c.key);
+        if (c.timerId != -1) {
+            wheel.cancelTimer(c.timerId);
+            timers.remove(c.timerId);
+            c.timerId = -1;
+        }
+        c.timerDeadlineNs = Long.MAX_VALUE;
+        releaseHalfOpen(c);
+    }
+
+    void enterTimeWait(final TcpConnection c, final long nowNs) {
+        timeWaitEntered.incrementRelease();
+        final long before = timeWaits.recycled();
+        timeWaits.add(c.key, c.sndNxt, c.rcvNxt, nowNs + timeWaitNs);
+        if (timeWaits.recycled() != before) {
+            timeWaitRecycled.incrementRelease();
+        }
+        timeWaitCurrent.setRelease(timeWaits.size());
+        c.setState(TcpState.TIME_WAIT);
+        remove(c);
+        c.notifyClosed(CloseReason.NORMAL);
+    }
+
+    void onEstablished(final TcpConnection c) {
+        releaseHalfOpen(c);
+    }
+
+    private void releaseHalfOpen(final TcpConnection c) {
+        if (c.halfOpenCounted) {
+            c.halfOpenCounted = false;
+            c.listener.halfOpen--;
+        }
+    }
+
+    void gaugeEstablished(final int delta) {
+        currEstab.getAndAddRelease(delta);
+    }
+
+    /** Aborts every connection (the stack is stopping). */
+    public void closeAll() {
+        final TcpConnection[] all = connections.values().toArray(new TcpConnection[0]);
+        for (final TcpConnection c : all) {
+            c.abortWithReset(CloseReason.STACK_CLOSED, nowNs);
+        }
+    }
+
+    // ------------------------------------------------------------------ output
+
+    int isn(final int localPort, final int remoteAddress, final int remotePort, final long nowNs) {
+        return isnGenerator.isn(localAddress, localPort, remoteAddress, remotePort, nowNs);
+    }
+
+    /** RFC 9293 §3.7.1 / RFC 6691: the peer's MSS (536 if it sent none), capped by our MTU. */
+    int effectiveMss(final int peerMss) {
+        final int ours = mtu - Ipv4Header.MIN_LENGTH - TcpHeader.MIN_LENGTH;
+        return Math.max(1, Math.min(peerMss < 0 ? 536 : peerMss, ours));
+    }
+
+    long nowNs() {
+        return nowNs;
+    }
+
+    void sendControl(final TcpConnection c, final int seq, final int ack, final int flags, final boolean mssOption,
+        final long nowNs) {
+        final int window = c.receiveWindow();
+        c.lastAdvertisedWindow = window;
+        emit(c.remoteAddress, c.localPort, c.remotePort, seq, ack, flags, window, mssOption, null, 0, 0, nowNs);
+    }
+
+    void sendData(final TcpConnection c, final int seq, final int flags, final int bufferOffset, final int length,
+        final long nowNs) {
+        final int window = c.receiveWindow();
+        c.lastAdvertisedWindow = window;
+        emit(c.remoteAddress, c.localPort, c.remotePort, seq, c.rcvNxt, flags, window, false,
+            c.sendBuffer, bufferOffset, length, nowNs);
+    }
+
+    void sendReset(final int remoteAddress, final int localPort, final int remotePort, final int seq, final int ack,
+        final int flags, final long nowNs) {
+        outRsts.incrementRelease();
+        emit(remoteAddress, localPort, remotePort, seq, ack, flags, 0, false, null, 0, 0, nowNs);
+    }
+
+    /** RFC 5961 §3.2/§4.2/§5.2: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, rate-limited (§7). */
+    void challengeAck(final TcpConnection c, final long nowNs) {
+        if (!challengeAcks.tryAcquire(nowNs)) {
+            challengeAcksLimited.incrementRelease();
+            return;
+        }
+        challengeAcksSent.incrementRelease();
+        c.sendAck(nowNs);
+    }
+
+    private void emit(final int remoteAddress, final int localPort, final int remotePort, final int seq, final int ack,
+        final int flags, final int window, final boolean mssOption, final SendBuffer data, final int dataOffset,
+        final int dataLength, final long nowNs) {
+        final MutableDirectBuffer o = output.buffer();
+        final int at = Ipv4Output.PAYLOAD_OFFSET;
+        final int headerLength = TcpHeader.MIN_LENGTH + (mssOption ? TcpOptions.MSS_LENGTH : 0);
+        out.wrap(o, at)
+            .sourcePort(localPort)
+            .destinationPort(remotePort)
+            .seq(seq)
+            .ack(ack)
+            .headerLength(headerLength)
+            .flags(flags)
+            .window(window)
+            .urgentPointer(0);
+        if (mssOption) {
+            o.putByte(at + 20, (byte) TcpOptions.KIND_MSS);
+            o.putByte(at + 21, (byte) TcpOptions.MSS_LENGTH);
+            o.putShort(at + 22, (short) (mtu - Ipv4Header.MIN_LENGTH - TcpHeader.MIN_LENGTH),
+                java.nio.ByteOrder.BIG_ENDIAN);
+        }
+        if (dataLength > 0) {
+            data.copyOut(dataOffset, o, at + headerLength, dataLength);
+        }
+        final int segmentLength = headerLength + dataLength;
+        out.fillChecksum(Ipv4Header.pseudoHeaderSum(localAddress, remoteAddress, Ipv4Header.PROTO_TCP, segmentLength),
+            segmentLength);
+        if (output.send(Ipv4Header.PROTO_TCP, remoteAddress, segmentLength, nowNs)) {
+            outSegs.incrementRelease();
+        }
+    }
+
+    // ------------------------------------------------------------------ counting
+
+    void countDrop(final int reason) {
+        drops[reason].incrementRelease();
+    }
+
+    void countAttemptFail() {
+        attemptFails.incrementRelease();
+    }
+
+    void countEstabReset() {
+        estabResets.incrementRelease();
+    }
+
+    void countRetransmit() {
+        retransSegs.incrementRelease();
+    }
+
+    void countRetransmittedSyn() {
+        retransmittedSyns.incrementRelease();
+    }
+
+    void countDuplicateData() {
+        duplicateData.incrementRelease();
+    }
+
+    void countOutOfOrder() {
+        outOfOrder.incrementRelease();
+    }
+
+    void countTimeout() {
+        timeouts.incrementRelease();
+    }
+
+    void countWindowProbe() {
+        windowProbes.incrementRelease();
+    }
+
+    // ------------------------------------------------------------------ introspection
+
+    /** Connections held (not counting TIME-WAIT records). */
+    public int connectionCount() {
+        return connections.size();
+    }
+
+    /** TIME-WAIT records held. */
+    public int timeWaitCount() {
+        return timeWaits.size();
+    }
+
+    /** Timers scheduled on the wheel. */
+    public long timerCount() {
+        return wheel.timerCount();
+    }
+
+    /** The demultiplexing key: the local address is always the stack's own. */
+    static long tupleKey(final int remoteAddress, final int remotePort, final int localPort) {
+        return ((long) remoteAddress << 32) | ((remotePort & 0xFFFFL) << 16) | (localPort & 0xFFFFL);
+    }
+}

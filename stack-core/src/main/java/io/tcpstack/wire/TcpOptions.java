@@ -1,0 +1,61 @@
+package io.tcpstack.wire;
+
+import org.agrona.DirectBuffer;
+
+/**
+ * Parses the options of one TCP segment (RFC 9293 §3.1, §3.2): kind 0 ends the list,
+ * kind 1 is a one-byte NOP, every other kind has a length byte counting kind and length.
+ * The MSS option (kind 2, length 4) is read; every other known or unknown kind is skipped
+ * by its length (RFC 9293 §3.1: a TCP MUST ignore options it does not implement). A
+ * length below 2 or running past the header makes the segment malformed. Reusable.
+ */
+public final class TcpOptions {
+    public static final int KIND_END = 0;
+    public static final int KIND_NOP = 1;
+    public static final int KIND_MSS = 2;
+    /** Length of the MSS option as we send it. */
+    public static final int MSS_LENGTH = 4;
+
+    private int mss;
+
+    /**
+     * Parses {@code length} option bytes at {@code at}.
+     *
+     * @return false if the options are malformed (bad length), in which case the segment is dropped
+     */
+    public boolean parse(final DirectBuffer buffer, final int at, final int length) {
+        mss = -1;
+        final int end = at + length;
+        int i = at;
+        while (i < end) {
+            final int kind = buffer.getByte(i) & 0xFF;
+            if (kind == KIND_END) {
+                return true;
+            }
+            if (kind == KIND_NOP) {
+                i++;
+                continue;
+            }
+            if (i + 1 >= end) {
+                return false;
+            }
+            final int optionLength = buffer.getByte(i + 1) & 0xFF;
+            if (optionLength < 2 || i + optionLength > end) {
+                return false;
+            }
+            if (kind == KIND_MSS) {
+                if (optionLength != MSS_LENGTH) {
+                    return false;
+                }
+                mss = buffer.getShort(i + 2, java.nio.ByteOrder.BIG_ENDIAN) & 0xFFFF;
+            }
+            i += optionLength;
+        }
+        return true;
+    }
+
+    /** The peer's maximum segment size, or -1 if the segment carried no MSS option. */
+    public int mss() {
+        return mss;
+    }
+}

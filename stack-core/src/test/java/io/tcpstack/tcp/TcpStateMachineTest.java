@@ -1,0 +1,490 @@
+package io.tcpstack.tcp;
+
+import static io.tcpstack.testing.TcpPeer.ACK;
+import static io.tcpstack.testing.TcpPeer.FIN;
+import static io.tcpstack.testing.TcpPeer.PSH;
+import static io.tcpstack.testing.TcpPeer.RST;
+import static io.tcpstack.testing.TcpPeer.SYN;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+import io.tcpstack.api.CloseReason;
+import io.tcpstack.api.StackConfig;
+import io.tcpstack.testing.RecordingHandler;
+import io.tcpstack.testing.StackHarness;
+import io.tcpstack.testing.TcpPeer;
+import io.tcpstack.testing.TcpPeer.Seg;
+import io.tcpstack.testing.TestPackets;
+
+/**
+ * The TCP state machine, segment in → segments out, in simulated time (RFC 9293 §3.10).
+ * The peer is the test; the stack listens on port 80 or connects out.
+ */
+class TcpStateMachineTest {
+    private static final int PORT = 80;
+    private static final int PEER_ISN = 1_000_000;
+    private static final byte[] NONE = new byte[0];
+
+    final StackHarness stack = new StackHarness(StackConfig.builder().localAddress(TestPackets.STACK)
+        .mslNs(TimeUnit.SECONDS.toNanos(1)).build(), null);
+    final RecordingHandler app = new RecordingHandler();
+    final TcpPeer peer = new TcpPeer(stack, 40000, PORT);
+
+    @AfterEach
+    void nothingLeaks() {
+        // Every test ends with its connection gone or explicitly left; timers match connections.
+        assertThat(stack.stack.tcp().timerCount()).isLessThanOrEqualTo(stack.stack.tcp().connectionCount());
+    }
+
+    private static byte[] bytes(final String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** Listens and completes the passive handshake; returns the stack's ISS. */
+    int establishPassive() {
+        stack.stack.listen(PORT, 16, () -> app);
+        final List<Seg> synAck = peer.syn(PEER_ISN, 1460);
+        assertThat(synAck).hasSize(1);
+        final int iss = synAck.get(0).seq();
+        assertThat(peer.send(ACK, PEER_ISN + 1, iss + 1, NONE)).isEmpty();
+        assertThat(app.events).containsExactly("connected");
+        return iss;
+    }
+
+    @Nested
+    class Listen {
+        @Test
+        void syn_isAnsweredWithSynAck_mss_andAckOfSynPlusOne_rfc9293_3_10_7_2() {
+            stack.stack.listen(PORT, 16, () -> app);
+            final List<Seg> out = peer.syn(PEER_ISN, 1460);
+
+            assertThat(out).hasSize(1);
+            final Seg synAck = out.get(0);
+            assertThat(synAck.flags()).isEqualTo(SYN | ACK);
+            assertThat(synAck.ack()).isEqualTo(PEER_ISN + 1);
+            assertThat(synAck.mss()).as("MSS from MTU 1500").isEqualTo(1460);
+            assertThat(synAck.srcPort()).isEqualTo(PORT);
+            assertThat(stack.counter("tcp.PassiveOpens")).isEqualTo(1);
+        }
+
+        @Test
+        void ackToListener_getsRst_withSeqOfSegAck_rfc9293_3_10_7_2() {
+            stack.stack.listen(PORT, 16, () -> app);
+            final List<Seg> out = peer.send(ACK, 5, 777, NONE);
+            assertThat(out).hasSize(1);
+            assertThat(out.get(0).flags()).isEqualTo(RST);
+            assertThat(out.get(0).seq()).isEqualTo(777);
+        }
+
+        @Test
+        void rstToListener_isIgnored() {
+            stack.stack.listen(PORT, 16, () -> app);
+            assertThat(peer.send(RST, 5, 0, NONE)).isEmpty();
+        }
+
+        @Test
+        void backlogFull_dropsFurtherSyns_andCountsThem() {
+            stack.stack.listen(PORT, 2, RecordingHandler::new);
+            for (int i = 0; i < 3; i++) {
+                final TcpPeer other = new TcpPeer(stack, 41000 + i, PORT);
+                final List<Seg> out = other.syn(PEER_ISN, 1460);
+                assertThat(out).as("SYN %d", i).hasSize(i < 2 ? 1 : 0);
+            }
+            assertThat(stack.counter("tcp.listen.backlog_drops")).isEqualTo(1);
+        }
+
+        @Test
+        void closedPort_synGetsRstAck() {
+            final List<Seg> out = new TcpPeer(stack, 40000, 81).syn(PEER_ISN, 1460);
+            assertThat(out).hasSize(1);
+            assertThat(out.get(0).flags()).isEqualTo(RST | ACK);
+            assertThat(out.get(0).ack()).isEqualTo(PEER_ISN + 1);
+        }
+    }
+
+    @Nested
+    class SynReceived {
+        @Test
+        void retransmittedSyn_getsTheSameSynAck_asLinux() {
+            stack.stack.listen(PORT, 16, () -> app);
+            final Seg first = peer.syn(PEER_ISN, 1460).get(0);
+            final List<Seg> again = peer.syn(PEER_ISN, 1460);
+            assertThat(again).hasSize(1);
+            assertThat(again.get(0).seq()).isEqualTo(first.seq());
+            assertThat(again.get(0).flags()).isEqualTo(SYN | ACK);
+        }
+
+        @Test
+        void lostSynAck_isRetransmittedAfterTheInitialRto_thenBacksOff_rfc6298_5_5() {
+            stack.stack.listen(PORT, 16, () -> app);
+            final Seg first = peer.syn(PEER_ISN, 1460).get(0);
+            assertThat(peer.advanceMs(998)).as("nothing before 1 s").isEmpty();
+            final List<Seg> retransmitted = peer.advanceMs(4);
+            assertThat(retransmitted).hasSize(1);
+            assertThat(retransmitted.get(0).seq()).isEqualTo(first.seq());
+            assertThat(peer.advanceMs(1990)).as("backed off to 2 s").isEmpty();
+            assertThat(peer.advanceMs(15)).hasSize(1);
+        }
+
+        @Test
+        void synAckNeverAnswered_givesUpAfterSynRetries() {
+            stack.stack.listen(PORT, 16, () -> app);
+            peer.syn(PEER_ISN, 1460);
+            final List<Seg> out = peer.advanceMs(130_000);
+            assertThat(out.stream().filter(s -> s.flags() == (SYN | ACK)).count()).isEqualTo(6);
+            assertThat(stack.stack.tcp().connectionCount()).isZero();
+        }
+
+        @Test
+        void ackCompletesTheHandshake_rfc9293_3_10_7_4() {
+            establishPassive();
+            assertThat(app.connection.state()).isEqualTo(TcpState.ESTABLISHED);
+            assertThat(stack.counter("tcp.CurrEstab")).isEqualTo(1);
+        }
+
+        @Test
+        void rstWithExactSequence_returnsToListen() {
+            stack.stack.listen(PORT, 16, () -> app);
+            peer.syn(PEER_ISN, 1460);
+            assertThat(peer.send(RST, PEER_ISN + 1, 0, NONE)).isEmpty();
+            assertThat(stack.stack.tcp().connectionCount()).isZero();
+            assertThat(peer.syn(PEER_ISN + 100, 1460)).as("still listening").hasSize(1);
+        }
+    }
+
+    @Nested
+    class Established {
+        @Test
+        void data_isDeliveredAndAcked() {
+            final int iss = establishPassive();
+            final List<Seg> out = peer.send(ACK | PSH, PEER_ISN + 1, iss + 1, bytes("hello"));
+            assertThat(out).hasSize(1);
+            assertThat(out.get(0).ack()).isEqualTo(PEER_ISN + 6);
+            assertThat(app.received.toString(StandardCharsets.US_ASCII)).isEqualTo("hello");
+        }
+
+        @Test
+        void outOfOrder_isHeld_dupAcked_andDeliveredWhenTheGapFills_rfc9293_3_10_7_4() {
+            final int iss = establishPassive();
+            final List<Seg> dup = peer.send(ACK, PEER_ISN + 6, iss + 1, bytes("world"));
+            assertThat(dup).hasSize(1);
+            assertThat(dup.get(0).ack()).as("duplicate ACK for the gap").isEqualTo(PEER_ISN + 1);
+            assertThat(app.received.size()).isZero();
+            final List<Seg> filled = peer.send(ACK, PEER_ISN + 1, iss + 1, bytes("hello"));
+            assertThat(filled.get(filled.size() - 1).ack()).isEqualTo(PEER_ISN + 11);
+            assertThat(app.received.toString(StandardCharsets.US_ASCII)).isEqualTo("helloworld");
+        }
+
+        @Test
+        void duplicateData_isAckedButNotDeliveredTwice() {
+            final int iss = establishPassive();
+            peer.send(ACK, PEER_ISN + 1, iss + 1, bytes("abc"));
+            final List<Seg> again = peer.send(ACK, PEER_ISN + 1, iss + 1, bytes("abc"));
+            assertThat(again).hasSize(1);
+            assertThat(again.get(0).ack()).isEqualTo(PEER_ISN + 4);
+            assertThat(app.received.toString(StandardCharsets.US_ASCII)).isEqualTo("abc");
+        }
+
+        @Test
+        void partlyOldSegment_isTrimmedToTheNewBytes() {
+            final int iss = establishPassive();
+            peer.send(ACK, PEER_ISN + 1, iss + 1, bytes("abc"));
+            peer.send(ACK, PEER_ISN + 2, iss + 1, bytes("bcdef"));
+            assertThat(app.received.toString(StandardCharsets.US_ASCII)).isEqualTo("abcdef");
+        }
+
+        @Test
+        void rstInWindowButNotExact_getsChallengeAck_rfc5961_3_2() {
+            final int iss = establishPassive();
+            final List<Seg> out = peer.send(RST, PEER_ISN + 100, 0, NONE);
+            assertThat(out).hasSize(1);
+            assertThat(out.get(0).flags()).isEqualTo(ACK);
+            assertThat(out.get(0).ack()).isEqualTo(PEER_ISN + 1);
+            assertThat(out.get(0).seq()).isEqualTo(iss + 1);
+            assertThat(app.connection.state()).isEqualTo(TcpState.ESTABLISHED);
+        }
+
+        @Test
+        void rstExact_resetsTheConnection_rfc5961_3_2() {
+            establishPassive();
+            assertThat(peer.send(RST, PEER_ISN + 1, 0, NONE)).isEmpty();
+            assertThat(app.closeReason).isEqualTo(CloseReason.RESET_BY_PEER);
+            assertThat(stack.counter("tcp.EstabResets")).isEqualTo(1);
+            assertThat(stack.counter("tcp.CurrEstab")).isZero();
+        }
+
+        @Test
+        void rstOutOfWindow_isDroppedSilently() {
+            establishPassive();
+            assertThat(peer.send(RST, PEER_ISN + 1_000_000, 0, NONE)).isEmpty();
+            assertThat(app.connection.state()).isEqualTo(TcpState.ESTABLISHED);
+        }
+
+        @Test
+        void synInEstablished_getsChallengeAck_rfc5961_4_2() {
+            final int iss = establishPassive();
+            final List<Seg> out = peer.send(SYN, PEER_ISN + 5, 0, NONE);
+            assertThat(out).hasSize(1);
+            assertThat(out.get(0).flags()).isEqualTo(ACK);
+            assertThat(out.get(0).seq()).isEqualTo(iss + 1);
+            assertThat(app.connection.state()).isEqualTo(TcpState.ESTABLISHED);
+        }
+
+        @Test
+        void ackOfUnsentData_isAckedAndDropped() {
+            final int iss = establishPassive();
+            final List<Seg> out = peer.send(ACK, PEER_ISN + 1, iss + 1000, bytes("x"));
+            assertThat(out).hasSize(1);
+            assertThat(out.get(0).ack()).as("data not accepted").isEqualTo(PEER_ISN + 1);
+            assertThat(app.received.size()).isZero();
+        }
+
+        @Test
+        void dataAcrossTheSequenceWrap_rfc9293_3_4() {
+            stack.stack.listen(PORT, 16, () -> app);
+            final int isn = 0xFFFF_FFFA;
+            final int iss = peer.syn(isn, 1460).get(0).seq();
+            peer.send(ACK, isn + 1, iss + 1, NONE);
+            peer.send(ACK, isn + 1, iss + 1, bytes("0123456789"));
+            final List<Seg> out = peer.send(ACK, isn + 11, iss + 1, bytes("abc"));
+            assertThat(out.get(0).ack()).isEqualTo(isn + 14).isEqualTo(8);
+            assertThat(app.received.toString(StandardCharsets.US_ASCII)).isEqualTo("0123456789abc");
+        }
+
+        @Test
+        void sentData_isRetransmittedOnRto_withBackoff_andAbortsAfterMaxRetries_rfc6298() {
+            final int iss = establishPassive();
+            stack.stack.submit(() -> app.connection.send(new UnsafeBuffer(bytes("ping")), 0, 4));
+            stack.run();
+            final List<Seg> first = peer.collect();
+            assertThat(first).hasSize(1);
+            assertThat(first.get(0).data()).isEqualTo(bytes("ping"));
+            assertThat(first.get(0).seq()).isEqualTo(iss + 1);
+            // An RTT sample from the handshake is tiny, so the RTO is the 200 ms minimum.
+            assertThat(peer.advanceMs(195)).isEmpty();
+            final List<Seg> retransmit = peer.advanceMs(10);
+            assertThat(retransmit).hasSize(1);
+            assertThat(retransmit.get(0).seq()).isEqualTo(iss + 1);
+            assertThat(stack.counter("tcp.RetransSegs")).isEqualTo(1);
+            final List<Seg> rest = peer.advanceMs(1_000_000);
+            assertThat(rest.stream().filter(s -> s.data().length == 4).count()).as("15 retries in all").isEqualTo(14);
+            assertThat(rest.get(rest.size() - 1).flags()).isEqualTo(RST);
+            assertThat(app.closeReason).isEqualTo(CloseReason.TIMEOUT);
+        }
+
+        @Test
+        void ackFreesTheSendBuffer_andStopsTheTimer() {
+            final int iss = establishPassive();
+            stack.stack.submit(() -> app.connection.send(new UnsafeBuffer(bytes("ping")), 0, 4));
+            stack.run();
+            peer.collect();
+            assertThat(app.connection.sendQueued()).isEqualTo(4);
+            peer.send(ACK, PEER_ISN + 1, iss + 5, NONE);
+            assertThat(app.connection.sendQueued()).isZero();
+            assertThat(peer.advanceMs(3000)).isEmpty();
+        }
+
+        @Test
+        void zeroWindow_startsThePersistTimer_andProbes_rfc9293_3_8_6_1() {
+            final int iss = establishPassive();
+            peer.window = 0;
+            peer.send(ACK, PEER_ISN + 1, iss + 1, NONE);
+            stack.stack.submit(() -> app.connection.send(new UnsafeBuffer(bytes("data")), 0, 4));
+            stack.run();
+            assertThat(peer.collect()).as("nothing sent into a zero window").isEmpty();
+            final List<Seg> probes = peer.advanceMs(1500);
+            assertThat(probes).isNotEmpty();
+            assertThat(probes.get(0).data()).hasSize(1);
+            assertThat(stack.counter("tcp.tx.window_probes")).isGreaterThanOrEqualTo(1);
+            peer.window = 64240;
+            final List<Seg> resumed = peer.send(ACK, PEER_ISN + 1, iss + 2, NONE);
+            assertThat(resumed).hasSize(1);
+            assertThat(new String(resumed.get(0).data(), StandardCharsets.US_ASCII)).isEqualTo("ata");
+        }
+
+        @Test
+        void applicationThatConsumesNothing_shrinksTheWindow_rfc9293_3_8_6() {
+            final StackHarness small = new StackHarness(StackConfig.builder().localAddress(TestPackets.STACK)
+                .tcpBufferBytes(16384).build(), null);
+            final RecordingHandler reader = new RecordingHandler();
+            reader.consumeLimit = 0;
+            small.stack.listen(PORT, 16, () -> reader);
+            final TcpPeer p = new TcpPeer(small, 40000, PORT);
+            final Seg synAck = p.syn(PEER_ISN, 1460).get(0);
+            assertThat(synAck.window()).isEqualTo(16384);
+            p.send(ACK, PEER_ISN + 1, synAck.seq() + 1, NONE);
+            final List<Seg> out = p.send(ACK, PEER_ISN + 1, synAck.seq() + 1, new byte[1000]);
+            assertThat(out.get(0).window()).isEqualTo(16384 - 1000);
+            assertThat(out.get(0).ack()).isEqualTo(PEER_ISN + 1001);
+        }
+    }
+
+    @Nested
+    class Closing {
+        @Test
+        void passiveClose_closeWait_thenLastAck_thenClosed_rfc9293_3_6() {
+            final int iss = establishPassive();
+            final List<Seg> ackOfFin = peer.send(FIN | ACK, PEER_ISN + 1, iss + 1, NONE);
+            assertThat(ackOfFin).hasSize(1);
+            assertThat(ackOfFin.get(0).ack()).isEqualTo(PEER_ISN + 2);
+            assertThat(app.connection.state()).isEqualTo(TcpState.CLOSE_WAIT);
+            assertThat(app.events).contains("peerClosed");
+
+            stack.stack.submit(() -> app.connection.close());
+            stack.run();
+            final List<Seg> fin = peer.collect();
+            assertThat(fin).hasSize(1);
+            assertThat(fin.get(0).flags()).isEqualTo(FIN | ACK);
+            assertThat(app.connection.state()).isEqualTo(TcpState.LAST_ACK);
+            assertThat(peer.send(ACK, PEER_ISN + 2, iss + 2, NONE)).isEmpty();
+            assertThat(app.closeReason).isEqualTo(CloseReason.NORMAL);
+            assertThat(stack.stack.tcp().connectionCount()).isZero();
+            assertThat(stack.stack.tcp().timeWaitCount()).isZero();
+        }
+
+        @Test
+        void halfClose_theApplicationKeepsSendingAfterThePeersFin() {
+            final int iss = establishPassive();
+            peer.send(FIN | ACK, PEER_ISN + 1, iss + 1, NONE);
+            stack.stack.submit(() -> app.connection.send(new UnsafeBuffer(bytes("more")), 0, 4));
+            stack.run();
+            final List<Seg> out = peer.collect();
+            assertThat(out).hasSize(1);
+            assertThat(out.get(0).data()).isEqualTo(bytes("more"));
+        }
+
+        @Test
+        void activeClose_finWait1_finWait2_timeWait_thenGoneAfter2Msl() {
+            final int iss = establishPassive();
+            stack.stack.submit(() -> app.connection.close());
+            stack.run();
+            final Seg fin = peer.collect().get(0);
+            assertThat(fin.flags()).isEqualTo(FIN | ACK);
+            assertThat(app.connection.state()).isEqualTo(TcpState.FIN_WAIT_1);
+            peer.send(ACK, PEER_ISN + 1, iss + 2, NONE);
+            assertThat(app.connection.state()).isEqualTo(TcpState.FIN_WAIT_2);
+            final List<Seg> lastAck = peer.send(FIN | ACK, PEER_ISN + 1, iss + 2, NONE);
+            assertThat(lastAck).hasSize(1);
+            assertThat(lastAck.get(0).ack()).isEqualTo(PEER_ISN + 2);
+            assertThat(stack.stack.tcp().timeWaitCount()).isEqualTo(1);
+            assertThat(app.closeReason).isEqualTo(CloseReason.NORMAL);
+
+            // RFC 1337: RST in TIME-WAIT is ignored.
+            assertThat(peer.send(RST, PEER_ISN + 2, 0, NONE)).isEmpty();
+            assertThat(stack.stack.tcp().timeWaitCount()).isEqualTo(1);
+            // A retransmitted FIN is ACKed again and restarts the 2MSL wait.
+            peer.advanceMs(1000);
+            final List<Seg> reack = peer.send(FIN | ACK, PEER_ISN + 1, iss + 2, NONE);
+            assertThat(reack).hasSize(1);
+            assertThat(reack.get(0).ack()).isEqualTo(PEER_ISN + 2);
+            peer.advanceMs(1990);
+            assertThat(stack.stack.tcp().timeWaitCount()).as("restarted: not yet gone at 1.99 s").isEqualTo(1);
+            peer.advanceMs(20);
+            assertThat(stack.stack.tcp().timeWaitCount()).isZero();
+        }
+
+        @Test
+        void threeSegmentClose_finAndAckTogether() {
+            final int iss = establishPassive();
+            stack.stack.submit(() -> app.connection.close());
+            stack.run();
+            peer.collect();
+            final List<Seg> out = peer.send(FIN | ACK, PEER_ISN + 1, iss + 2, NONE);
+            assertThat(out).hasSize(1);
+            assertThat(stack.stack.tcp().timeWaitCount()).isEqualTo(1);
+        }
+
+        @Test
+        void simultaneousClose_goesThroughClosing_rfc9293_3_6_figure13() {
+            final int iss = establishPassive();
+            stack.stack.submit(() -> app.connection.close());
+            stack.run();
+            peer.collect();
+            final List<Seg> out = peer.send(FIN | ACK, PEER_ISN + 1, iss + 1, NONE);
+            assertThat(out).hasSize(1);
+            assertThat(app.connection.state()).isEqualTo(TcpState.CLOSING);
+            peer.send(ACK, PEER_ISN + 2, iss + 2, NONE);
+            assertThat(stack.stack.tcp().timeWaitCount()).isEqualTo(1);
+        }
+
+        @Test
+        void finPiggybackedOnData() {
+            final int iss = establishPassive();
+            stack.stack.submit(() -> {
+                app.connection.send(new UnsafeBuffer(bytes("bye")), 0, 3);
+                app.connection.close();
+            });
+            stack.run();
+            final List<Seg> out = peer.collect();
+            final Seg last = out.get(out.size() - 1);
+            assertThat(last.has(FIN)).isTrue();
+            assertThat(last.seq() + last.data().length).isEqualTo(iss + 4);
+        }
+    }
+
+    @Nested
+    class ActiveOpen {
+        @Test
+        void connect_sendsSyn_andSynAckEstablishes_rfc9293_3_10_7_3() {
+            stack.stack.submit(() -> stack.stack.connect(TestPackets.HOST, 8080, app));
+            stack.run();
+            final List<Seg> syn = stack.collect().stream().map(TcpPeer::parse).toList();
+            assertThat(syn).hasSize(1);
+            assertThat(syn.get(0).flags()).isEqualTo(SYN);
+            assertThat(syn.get(0).mss()).isEqualTo(1460);
+            assertThat(syn.get(0).srcPort()).isBetween(32768, 60999);
+            final TcpPeer server = new TcpPeer(stack, 8080, syn.get(0).srcPort());
+            final List<Seg> ack = server.send(SYN | ACK, 5000, syn.get(0).seq() + 1, new byte[] {2, 4, 5, (byte) 180}, NONE);
+            assertThat(ack).hasSize(1);
+            assertThat(ack.get(0).flags()).isEqualTo(ACK);
+            assertThat(ack.get(0).ack()).isEqualTo(5001);
+            assertThat(app.events).containsExactly("connected");
+            assertThat(stack.counter("tcp.ActiveOpens")).isEqualTo(1);
+        }
+
+        @Test
+        void rstWithAcceptableAck_isConnectionRefused() {
+            stack.stack.submit(() -> stack.stack.connect(TestPackets.HOST, 8080, app));
+            stack.run();
+            final Seg syn = TcpPeer.parse(stack.collect().get(0));
+            final TcpPeer server = new TcpPeer(stack, 8080, syn.srcPort());
+            server.send(RST | ACK, 0, syn.seq() + 1, NONE);
+            assertThat(app.closeReason).isEqualTo(CloseReason.REFUSED);
+            assertThat(stack.counter("tcp.AttemptFails")).isEqualTo(1);
+        }
+
+        @Test
+        void simultaneousOpen_synReceived_thenEstablished_rfc9293_3_5_figure8() {
+            stack.stack.submit(() -> stack.stack.connect(TestPackets.HOST, 8080, app));
+            stack.run();
+            final Seg syn = TcpPeer.parse(stack.collect().get(0));
+            final TcpPeer other = new TcpPeer(stack, 8080, syn.srcPort());
+            final List<Seg> synAck = other.send(SYN, 7000, 0, NONE);
+            assertThat(synAck).hasSize(1);
+            assertThat(synAck.get(0).flags()).isEqualTo(SYN | ACK);
+            assertThat(synAck.get(0).seq()).isEqualTo(syn.seq());
+            other.send(ACK, 7001, syn.seq() + 1, NONE);
+            assertThat(app.events).containsExactly("connected");
+        }
+
+        @Test
+        void badAckInSynSent_getsRst() {
+            stack.stack.submit(() -> stack.stack.connect(TestPackets.HOST, 8080, app));
+            stack.run();
+            final Seg syn = TcpPeer.parse(stack.collect().get(0));
+            final TcpPeer server = new TcpPeer(stack, 8080, syn.srcPort());
+            final List<Seg> out = server.send(SYN | ACK, 5000, syn.seq() + 99, NONE);
+            assertThat(out).hasSize(1);
+            assertThat(out.get(0).flags()).isEqualTo(RST);
+            assertThat(out.get(0).seq()).isEqualTo(syn.seq() + 99);
+        }
+    }
+}

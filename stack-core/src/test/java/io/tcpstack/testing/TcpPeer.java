@@ -1,0 +1,128 @@
+package io.tcpstack.testing;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The far end of a TCP conversation with the stack in simulated time: sends hand-built
+ * segments and returns the stack's answers, parsed (gVisor's packetimpact style).
+ */
+public final class TcpPeer {
+    public static final int FIN = 0x01;
+    public static final int SYN = 0x02;
+    public static final int RST = 0x04;
+    public static final int PSH = 0x08;
+    public static final int ACK = 0x10;
+
+    /** One segment the stack sent. */
+    public record Seg(int srcPort, int dstPort, int seq, int ack, int flags, int window, int mss, byte[] data) {
+        public boolean has(final int flag) {
+            return (flags & flag) != 0;
+        }
+
+        public int len() {
+            return data.length + (has(SYN) ? 1 : 0) + (has(FIN) ? 1 : 0);
+        }
+
+        @Override
+        public String toString() {
+            final StringBuilder f = new StringBuilder();
+            if (has(SYN)) {
+                f.append('S');
+            }
+            if (has(FIN)) {
+                f.append('F');
+            }
+            if (has(RST)) {
+                f.append('R');
+            }
+            if (has(PSH)) {
+                f.append('P');
+            }
+            if (has(ACK)) {
+                f.append('.');
+            }
+            return "Seg[" + f + " seq=" + Integer.toUnsignedString(seq) + " ack=" + Integer.toUnsignedString(ack)
+                + " win=" + window + " len=" + data.length + (mss >= 0 ? " mss=" + mss : "") + "]";
+        }
+    }
+
+    public final StackHarness stack;
+    public final int port;
+    public final int stackPort;
+    public int window = 64240;
+
+    public TcpPeer(final StackHarness stack, final int port, final int stackPort) {
+        this.stack = stack;
+        this.port = port;
+        this.stackPort = stackPort;
+    }
+
+    /** Sends one segment and returns everything the stack sent in answer. */
+    public List<Seg> send(final int flags, final int seq, final int ack, final byte[] data) {
+        return send(flags, seq, ack, new byte[0], data);
+    }
+
+    public List<Seg> send(final int flags, final int seq, final int ack, final byte[] options, final byte[] data) {
+        stack.inject(TestPackets.tcp(TestPackets.HOST, TestPackets.STACK, port, stackPort, seq, ack, flags, window,
+            options, data));
+        stack.run();
+        return collect();
+    }
+
+    /** A SYN with an MSS option. */
+    public List<Seg> syn(final int seq, final int mss) {
+        final byte[] option = {2, 4, (byte) (mss >>> 8), (byte) mss};
+        return send(SYN, seq, 0, option, new byte[0]);
+    }
+
+    /** Everything the stack sent since the last call (TCP only). */
+    public List<Seg> collect() {
+        final List<Seg> segs = new ArrayList<>();
+        for (final byte[] p : stack.collect()) {
+            if (p[9] != 6) {
+                continue;
+            }
+            segs.add(parse(p));
+        }
+        return segs;
+    }
+
+    /** Advances simulated time in steps of at most 1 ms, running the stack each step. */
+    public List<Seg> advanceMs(final long ms) {
+        final List<Seg> segs = new ArrayList<>();
+        for (long i = 0; i < ms; i++) {
+            stack.advanceNs(1_000_000);
+            stack.run();
+            segs.addAll(collect());
+        }
+        return segs;
+    }
+
+    public static Seg parse(final byte[] p) {
+        final ByteBuffer b = ByteBuffer.wrap(p);
+        final int ihl = (p[0] & 0xF) * 4;
+        final int total = b.getShort(2) & 0xFFFF;
+        final int hl = ((p[ihl + 12] >>> 4) & 0xF) * 4;
+        int mss = -1;
+        for (int i = ihl + 20; i < ihl + hl; ) {
+            final int kind = p[i] & 0xFF;
+            if (kind == 0) {
+                break;
+            }
+            if (kind == 1) {
+                i++;
+                continue;
+            }
+            final int len = p[i + 1] & 0xFF;
+            if (kind == 2) {
+                mss = b.getShort(i + 2) & 0xFFFF;
+            }
+            i += len;
+        }
+        return new Seg(b.getShort(ihl) & 0xFFFF, b.getShort(ihl + 2) & 0xFFFF, b.getInt(ihl + 4), b.getInt(ihl + 8),
+            p[ihl + 13] & 0xFF, b.getShort(ihl + 14) & 0xFFFF, mss, Arrays.copyOfRange(p, ihl + hl, total));
+    }
+}
