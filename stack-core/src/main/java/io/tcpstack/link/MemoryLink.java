@@ -53,7 +53,14 @@ public final class MemoryLink implements PacketLink {
     public int poll(final FrameHandler handler, final int limit) {
         current = handler;
         try {
-            return inbound.read(adapter, limit);
+            // A read stops at the ring's end (and skips padding records left by the wrap or by
+            // aborted claims), so it can return fewer, even 0, with frames still waiting: read
+            // once more from the start of the ring.
+            int frames = inbound.read(adapter, limit);
+            if (frames < limit && inbound.size() > 0) {
+                frames += inbound.read(adapter, limit - frames);
+            }
+            return frames;
         } finally {
             current = null;
         }

@@ -151,7 +151,14 @@ public final class TunLink implements PacketLink {
     public int poll(final FrameHandler handler, final int limit) {
         frameHandler = handler;
         try {
-            return ring.read(onMessage, limit);
+            // A read stops at the ring's end (and skips padding records left by the wrap or by
+            // aborted claims), so it can return fewer, even 0, with frames still waiting: read
+            // once more from the start of the ring.
+            int frames = ring.read(onMessage, limit);
+            if (frames < limit && ring.size() > 0) {
+                frames += ring.read(onMessage, limit - frames);
+            }
+            return frames;
         } finally {
             frameHandler = null;
         }
