@@ -170,10 +170,13 @@ public final class TcpConnection implements Connection {
             updateWindow(seg);
             retries = 0;
             retransmitDeadlineNs = Long.MAX_VALUE;
+            final int sndNxtBefore = sndNxt;
             establish();
-            sendAck(nowNs);
-            if (state == TcpState.ESTABLISHED) {
+            if (isLive()) {
                 transmit(nowNs);
+                if (sndNxt == sndNxtBefore) {
+                    sendAck(nowNs); // nothing sent by the application carried the ACK of their SYN
+                }
             }
         } else {
             // Simultaneous open (RFC 9293 §3.5, Figure 8): SYN-RECEIVED, send SYN,ACK.

@@ -1,0 +1,23 @@
+package io.tcpstack.cli;
+
+import io.tcpstack.api.TcpStack;
+import io.tcpstack.services.ChargenService;
+import io.tcpstack.services.DiscardService;
+import io.tcpstack.services.EchoService;
+import io.tcpstack.services.HttpService;
+
+/** The services {@code serve} offers: echo 7, discard 9, chargen 19, HTTP 80; every other port answers RST. */
+final class ServiceListeners {
+    /** SYN backlog of each service's listener. */
+    static final int BACKLOG = 1024;
+
+    private ServiceListeners() {
+    }
+
+    static void register(final TcpStack stack) {
+        stack.listen(io.tcpstack.services.Services.ECHO_PORT, BACKLOG, EchoService.factory());
+        stack.listen(io.tcpstack.services.Services.DISCARD_PORT, BACKLOG, DiscardService.factory());
+        stack.listen(io.tcpstack.services.Services.CHARGEN_PORT, BACKLOG, ChargenService.factory());
+        stack.listen(io.tcpstack.services.Services.HTTP_PORT, BACKLOG, HttpService.factory());
+    }
+}

@@ -1,0 +1,168 @@
+package io.tcpstack.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.BusySpinIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.SleepingMillisIdleStrategy;
+import org.agrona.concurrent.YieldingIdleStrategy;
+
+import io.tcpstack.api.StackConfig;
+import io.tcpstack.wire.IpAddress;
+import picocli.CommandLine.Option;
+
+/**
+ * The options every command that runs a stack on a TUN shares ({@code serve}, {@code get}),
+ * and their checking: every bad value becomes one line and exit code 2.
+ */
+final class StackOptions {
+    private static final Pattern NETNS_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+    private static final Pattern IFNAME = Pattern.compile("[A-Za-z0-9_.-]{1,15}");
+    private static final int CAP_NET_ADMIN = 12;
+    private static final int CAP_SYS_ADMIN = 21;
+
+    @Option(names = "--netns", paramLabel = "NS", defaultValue = "tcpstack",
+        description = "Network namespace for the TUN (created if absent, then deleted at exit). Default: ${DEFAULT-VALUE}.")
+    String netns;
+
+    @Option(names = "--no-netns", description = "Put the TUN in the current namespace (you configure routing yourself).")
+    boolean noNetns;
+
+    @Option(names = "--tun", paramLabel = "NAME", defaultValue = "tun0",
+        description = "TUN device name. Default: ${DEFAULT-VALUE}.")
+    String tun;
+
+    @Option(names = "--host-addr", paramLabel = "A/P", defaultValue = "10.7.0.1/24",
+        description = "The kernel's address on the TUN, with prefix length. Default: ${DEFAULT-VALUE}.")
+    String hostAddr;
+
+    @Option(names = "--stack-addr", paramLabel = "A", defaultValue = "10.7.0.2",
+        description = "The stack's own address (in the host address's subnet). Default: ${DEFAULT-VALUE}.")
+    String stackAddr;
+
+    @Option(names = "--mtu", paramLabel = "N", defaultValue = "1500",
+        description = "Interface MTU, 68..65535. Default: ${DEFAULT-VALUE}.")
+    int mtu;
+
+    @Option(names = "--pcap", paramLabel = "FILE", description = "Write every packet in and out to FILE (pcap, LINKTYPE_RAW).")
+    Path pcap;
+
+    @Option(names = "--counters", paramLabel = "FILE",
+        description = "Memory-mapped counters file (default /dev/shm/tcpstack/NS.counters).")
+    Path counters;
+
+    @Option(names = "--msl", paramLabel = "SECONDS", defaultValue = "30",
+        description = "Maximum segment lifetime; TIME-WAIT lasts 2 x MSL. Default: ${DEFAULT-VALUE}.")
+    double mslSeconds;
+
+    @Option(names = "--idle", paramLabel = "STRATEGY", defaultValue = "backoff",
+        description = "Stack thread idle strategy: backoff, yield, spin, sleep. Default: ${DEFAULT-VALUE}.")
+    String idle;
+
+    /** Checked, parsed settings; every user error becomes a one-line {@link UserError}. */
+    record Settings(String netns, String tun, int hostAddress, int prefixLength, int stackAddress, int mtu,
+        Path pcap, Path counters, String idle, long mslNs) {
+        String where() {
+            return netns == null ? "in the current netns" : "in netns " + netns;
+        }
+    }
+
+    /** True if the user chose the counters file (then it is kept after exit). */
+    boolean countersGiven() {
+        return counters != null;
+    }
+
+    Settings validate() {
+        if (!noNetns && !NETNS_NAME.matcher(netns).matches()) {
+            throw new UserError("--netns '" + netns + "': invalid name (letters, digits, '_', '.', '-'; at most 64).", 2);
+        }
+        if (!IFNAME.matcher(tun).matches()) {
+            throw new UserError("--tun '" + tun + "': invalid interface name (at most 15 of letters, digits, '_', '.', '-').", 2);
+        }
+        final int slash = hostAddr.indexOf('/');
+        if (slash < 0) {
+            throw new UserError("--host-addr '" + hostAddr + "': expected ADDRESS/PREFIX, e.g. 10.7.0.1/24.", 2);
+        }
+        final int host = parseAddress("--host-addr", hostAddr.substring(0, slash));
+        final int prefix;
+        try {
+            prefix = Integer.parseInt(hostAddr.substring(slash + 1));
+        } catch (final NumberFormatException e) {
+            throw new UserError("--host-addr '" + hostAddr + "': invalid prefix length (expected 1..30).", 2);
+        }
+        if (prefix < 1 || prefix > 30) {
+            throw new UserError("--host-addr '" + hostAddr + "': prefix length " + prefix + " out of range (1..30).", 2);
+        }
+        final int stack = parseAddress("--stack-addr", stackAddr);
+        if (stack == host) {
+            throw new UserError("--stack-addr " + stackAddr + ": must differ from the host address.", 2);
+        }
+        if (!IpAddress.sameSubnet(host, stack, prefix)) {
+            throw new UserError("--stack-addr " + stackAddr + ": not in " + hostAddr
+                + "'s subnet, so the kernel would not route it into the TUN.", 2);
+        }
+        if (mtu < StackConfig.MIN_MTU || mtu > StackConfig.MAX_MTU) {
+            throw new UserError("--mtu " + mtu + ": out of range (" + StackConfig.MIN_MTU + ".." + StackConfig.MAX_MTU + ").", 2);
+        }
+        idleStrategy(idle); // throws for an unknown name
+        if (!(mslSeconds > 0 && mslSeconds <= 3600)) {
+            throw new UserError("--msl " + mslSeconds + ": out of range (0..3600 seconds, not 0).", 2);
+        }
+        final String ns = noNetns ? null : netns;
+        final Path countersFile = counters != null ? counters
+            : Path.of("/dev/shm/tcpstack", (ns == null ? "root-" + tun : ns) + ".counters");
+        return new Settings(ns, tun, host, prefix, stack, mtu, pcap, countersFile, idle,
+            (long) (mslSeconds * 1_000_000_000L));
+    }
+
+    private static int parseAddress(final String option, final String text) {
+        try {
+            return IpAddress.parse(text);
+        } catch (final IllegalArgumentException e) {
+            throw new UserError(option + " " + e.getMessage() + ".", 2);
+        }
+    }
+
+    static IdleStrategy idleStrategy(final String name) {
+        return switch (name) {
+            case "backoff" -> new BackoffIdleStrategy(100, 10, TimeUnit.MICROSECONDS.toNanos(1),
+                TimeUnit.MICROSECONDS.toNanos(100));
+            case "yield" -> new YieldingIdleStrategy();
+            case "spin" -> new BusySpinIdleStrategy();
+            case "sleep" -> new SleepingMillisIdleStrategy(1);
+            default -> throw new UserError("--idle " + name + ": unknown (backoff, yield, spin, sleep).", 2);
+        };
+    }
+
+    /** Fails with a message saying what to do when this process may not create TUN devices. */
+    static void checkPrivileges(final boolean needsNamespace) {
+        final long caps = effectiveCapabilities();
+        if ((caps & (1L << CAP_NET_ADMIN)) == 0) {
+            throw new UserError("creating a TUN device needs CAP_NET_ADMIN: run as root (sudo) or grant the capability.");
+        }
+        if (needsNamespace && (caps & (1L << CAP_SYS_ADMIN)) == 0) {
+            throw new UserError("entering a network namespace needs CAP_SYS_ADMIN: run as root (sudo), or use --no-netns.");
+        }
+        if (!Files.exists(Path.of("/dev/net/tun"))) {
+            throw new UserError("/dev/net/tun does not exist: load the tun module (modprobe tun) or run where TUN devices are available.");
+        }
+    }
+
+    private static long effectiveCapabilities() {
+        try {
+            for (final String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("CapEff:")) {
+                    return Long.parseUnsignedLong(line.substring(7).trim(), 16);
+                }
+            }
+        } catch (final java.io.IOException e) {
+            return -1L; // cannot tell: let the system calls speak
+        }
+        return -1L;
+    }
+
+}

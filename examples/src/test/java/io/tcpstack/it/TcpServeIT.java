@@ -1,0 +1,193 @@
+package io.tcpstack.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.Random;
+
+import org.agrona.concurrent.status.CountersReader;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import io.tcpstack.services.HttpService;
+import io.tcpstack.stats.StackCounters;
+
+/**
+ * TCP against the Linux kernel through a real TUN: curl, socat and bash's /dev/tcp as
+ * clients of the stack's services, each checked by content, not only by exit code.
+ */
+class TcpServeIT {
+    private static final String STACK = "10.7.0.2";
+
+    @TempDir
+    static Path dir;
+    static String ns;
+    static ServeProcess serve;
+    static Path counters;
+
+    @BeforeAll
+    static void startStack() throws Exception {
+        Host.assumeRootAndTun();
+        ns = Host.namespaceName();
+        counters = dir.resolve("tcp.counters");
+        serve = ServeProcess.start("serve", "--netns", ns, "--counters", counters.toString(), "--msl", "1");
+        assertThat(serve.awaitReady(30)).as(serve.output()).startsWith("ready:");
+    }
+
+    @AfterAll
+    static void cleanUp() throws Exception {
+        if (serve != null) {
+            assertThat(serve.interruptAndWait(20)).isZero();
+        }
+        if (ns != null) {
+            Host.deleteNamespace(ns);
+        }
+    }
+
+    static String expectedSha256(final long n) throws Exception {
+        final MessageDigest sha = MessageDigest.getInstance("SHA-256");
+        final byte[] chunk = new byte[65536];
+        for (long done = 0; done < n; ) {
+            final int len = (int) Math.min(chunk.length, n - done);
+            for (int i = 0; i < len; i++) {
+                chunk[i] = HttpService.patternByte(done + i);
+            }
+            sha.update(chunk, 0, len);
+            done += len;
+        }
+        return HexFormat.of().formatHex(sha.digest());
+    }
+
+    @ParameterizedTest(name = "GET /bytes/{0}")
+    @ValueSource(longs = {0, 1, 1460, 65536, 10 * 1024 * 1024})
+    void curlBytes_isByteExact(final long n) throws Exception {
+        final Path file = dir.resolve("bytes-" + n);
+        final Host.Result r = Host.inNamespace(ns, 120, "curl", "-sS", "--max-time", "100", "-o", file.toString(),
+            "-w", "%{http_code} %{size_download}", "http://" + STACK + "/bytes/" + n);
+        assertThat(r.out()).as(r.out()).isEqualTo("200 " + n);
+        final Host.Result sum = Host.run(60, "sha256sum", file.toString());
+        assertThat(sum.out()).startsWith(expectedSha256(n));
+    }
+
+    @Test
+    void curlRoot_listsTheServices() {
+        final Host.Result r = Host.inNamespace(ns, 30, "curl", "-sS", "--max-time", "10", "http://" + STACK + "/");
+        assertThat(r.out()).contains("echo").contains("chargen").contains("/bytes/");
+    }
+
+    @Test
+    void curlKeepAlive_twoRequestsOneConnection() {
+        final Host.Result r = Host.inNamespace(ns, 30, "curl", "-sS", "-v", "--max-time", "10",
+            "http://" + STACK + "/bytes/10", "-o", "/dev/null", "http://" + STACK + "/bytes/20", "-o", "/dev/null");
+        assertThat(r.out()).contains("Re-using existing connection");
+    }
+
+    @Test
+    void echo20MiB_bothDirectionsAtOnce_isByteExact() throws Exception {
+        final Path in = dir.resolve("echo-in");
+        final Path out = dir.resolve("echo-out");
+        final byte[] data = new byte[20 * 1024 * 1024];
+        new Random(42).nextBytes(data);
+        Files.write(in, data);
+        final Host.Result r = Host.inNamespace(ns, 120, "bash", "-c",
+            "timeout 100 socat -b 65536 -t 10 - TCP:" + STACK + ":7 < " + in + " > " + out);
+        assertThat(r.exitCode()).as(r.out()).isZero();
+        assertThat(Files.size(out)).isEqualTo(data.length);
+        assertThat(Files.mismatch(in, out)).isEqualTo(-1);
+    }
+
+    @Test
+    void halfClose_clientShutdownStillReceivesTheRest() {
+        // socat half-closes (shutdown SHUT_WR) after stdin ends and keeps reading the echo.
+        final Host.Result r = Host.inNamespace(ns, 30, "bash", "-c",
+            "printf 'half-close works' | timeout 20 socat -t 5 - TCP:" + STACK + ":7");
+        assertThat(r.out()).isEqualTo("half-close works");
+    }
+
+    @Test
+    void discard_takesEverything() {
+        final Host.Result r = Host.inNamespace(ns, 60, "bash", "-c",
+            "head -c 5000000 /dev/zero | timeout 30 socat -u - TCP:" + STACK + ":9 && echo sent");
+        assertThat(r.out().trim()).isEqualTo("sent");
+    }
+
+    @Test
+    void chargen_sendsRfc864Lines() {
+        final Host.Result r = Host.inNamespace(ns, 30, "bash", "-c",
+            "timeout 10 socat -u TCP:" + STACK + ":19 - 2>/dev/null | head -c 148");
+        assertThat(r.out()).hasSize(148);
+        assertThat(r.out().substring(0, 74)).endsWith("\r\n");
+        assertThat(r.out().charAt(74)).isEqualTo((char) (r.out().charAt(0) + 1));
+    }
+
+    @Test
+    void closedPort_isRefused() {
+        final Host.Result r = Host.inNamespace(ns, 10, "bash", "-c", "exec 3<>/dev/tcp/" + STACK + "/8081");
+        assertThat(r.out()).contains("Connection refused");
+    }
+
+    @Test
+    void connectionsHeldOpenAtOnce_200() {
+        // 200 bash /dev/tcp connections to discard, held open together, then closed.
+        final String script = "pids=(); for i in $(seq 200); do (exec 3<>/dev/tcp/" + STACK + "/9; sleep 3) & "
+            + "pids+=($!); done; sleep 2; "
+            + "ss -tn state established dst " + STACK + " | tail -n +2 | wc -l; wait";
+        final Host.Result r = Host.inNamespace(ns, 60, "bash", "-c", script);
+        assertThat(Integer.parseInt(r.out().trim().lines().reduce((a, b) -> b).orElse("0").trim()))
+            .as(r.out()).isEqualTo(200);
+    }
+
+    @Test
+    void sequentialConnections_2000_passThroughTimeWait() {
+        // "Connection: close" makes the stack close first, so it is the stack that holds TIME-WAIT.
+        final long opens = counter("tcp.PassiveOpens");
+        final long timeWaits = counter("tcp.timewait.entered");
+        final Host.Result r = Host.inNamespace(ns, 300, "bash", "-c",
+            "ok=0; for i in $(seq 2000); do if timeout 5 curl -s -o /dev/null -H 'Connection: close' http://" + STACK
+                + "/bytes/1 ; then ok=$((ok+1)); fi; done; echo $ok");
+        assertThat(r.out().trim()).isEqualTo("2000");
+        assertThat(counter("tcp.PassiveOpens") - opens).isEqualTo(2000);
+        assertThat(counter("tcp.timewait.entered") - timeWaits).isEqualTo(2000);
+    }
+
+    @Test
+    void timeWait_lastsTwoMsl_thenIsGone() throws Exception {
+        // --msl 1: TIME-WAIT 2 s. Wait for any earlier test's records to expire first.
+        waitFor(() -> counter("tcp.timewait.current") == 0, 10_000);
+        final Host.Result r = Host.inNamespace(ns, 30, "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
+            "-H", "Connection: close", "http://" + STACK + "/bytes/5");
+        assertThat(r.out()).isEqualTo("200");
+        final long start = System.nanoTime();
+        assertThat(counter("tcp.timewait.current")).as("in TIME-WAIT right after the close").isEqualTo(1);
+        waitFor(() -> counter("tcp.timewait.current") == 0, 10_000);
+        final long heldMs = (System.nanoTime() - start) / 1_000_000;
+        assertThat(heldMs).as("held about 2 x MSL").isBetween(1500L, 3500L);
+    }
+
+    private static void waitFor(final java.util.function.BooleanSupplier condition, final long timeoutMs)
+        throws InterruptedException {
+        final long deadline = System.nanoTime() + timeoutMs * 1_000_000;
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as("condition within %d ms", timeoutMs).isLessThan(deadline);
+            Thread.sleep(10); // polling another process's counters, not timing our own timers
+        }
+    }
+
+    private static long counter(final String name) {
+        final CountersReader reader = StackCounters.openReader(counters);
+        final long[] value = {-1};
+        reader.forEach((id, label) -> {
+            if (label.equals(name)) {
+                value[0] = reader.getCounterValue(id);
+            }
+        });
+        return value[0];
+    }
+}
