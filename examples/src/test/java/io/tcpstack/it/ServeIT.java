@@ -178,6 +178,17 @@ class ServeIT {
     }
 
     @Test
+    @Order(8)
+    void statCommand_readsTheCountersFromAnotherProcess_withRates() {
+        final Host.Result r = Host.run(30, ServeProcess.javaBinary(), "--add-exports",
+            "java.base/jdk.internal.misc=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+            "io.tcpstack.cli.Main", "stat", "--counters", counters.toString(), "--interval", "200", "--count", "2");
+        assertThat(r.exitCode()).as(r.out()).isZero();
+        assertThat(r.out()).containsPattern("icmp\\.echo\\.replies\\s+[\\d,]+\\n")
+            .containsPattern("icmp\\.echo\\.replies\\s+[\\d,]+\\s+[\\d,.]+/s");
+    }
+
+    @Test
     @Order(100)
     void sigint_stopsCleanly_printsCounters_removesNamespace_andThePcapReadsBackInTshark() throws Exception {
         final int exit = serve.interruptAndWait(20);
