@@ -20,7 +20,8 @@ import io.tcpstack.ip.Ipv4Input;
 import io.tcpstack.ip.Ipv4Output;
 import io.tcpstack.ip.Reassembler;
 import io.tcpstack.stats.StackCounters;
-import io.tcpstack.tcp.ClosedPortResponder;
+import io.tcpstack.api.StackConfig;
+import io.tcpstack.tcp.TcpLayer;
 
 /**
  * One echo-request packet handed straight to {@link Ipv4Input#onFrame} (no link, no ring):
@@ -59,7 +60,8 @@ public class Ipv4ParseBenchmark {
         final Ipv4Output output = new Ipv4Output(BenchPackets.STACK, link, 1500, counters, null);
         final Reassembler reassembler = new Reassembler(64, TimeUnit.SECONDS.toNanos(30), counters);
         final Icmp icmp = new Icmp(output, 1000, 50, counters);
-        final ClosedPortResponder tcp = new ClosedPortResponder(output, counters);
+        final TcpLayer tcp = new TcpLayer(StackConfig.builder().localAddress(BenchPackets.STACK).build(), output,
+            counters, 1);
         input = new Ipv4Input(BenchPackets.STACK, reassembler, icmp, tcp, counters, null);
         input.now(1);
         final byte[] other = BenchPackets.echoRequest(BenchPackets.HOST, BenchPackets.OTHER, data);
