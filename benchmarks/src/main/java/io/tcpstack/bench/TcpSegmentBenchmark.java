@@ -1,0 +1,193 @@
+package io.tcpstack.bench;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.concurrent.TimeUnit;
+
+import org.agrona.BufferUtil;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import io.tcpstack.api.Connection;
+import io.tcpstack.api.StackConfig;
+import io.tcpstack.api.TcpHandler;
+import io.tcpstack.ip.Icmp;
+import io.tcpstack.ip.Ipv4Input;
+import io.tcpstack.ip.Ipv4Output;
+import io.tcpstack.ip.Reassembler;
+import io.tcpstack.link.FrameHandler;
+import io.tcpstack.link.PacketLink;
+import io.tcpstack.stats.StackCounters;
+import io.tcpstack.tcp.TcpLayer;
+import io.tcpstack.wire.Checksum;
+
+/**
+ * The TCP segment path on an established connection, without a link: (1) one in-order
+ * full-size data segment through IPv4 validation → demux → state machine → receive buffer
+ * → application → ACK built and handed to the link; (2) the application queues one MSS of
+ * data (segment built and sent) and the peer's ACK for it arrives and frees the send buffer.
+ * Segments are patched in place between operations (sequence or acknowledgment number,
+ * checksum updated per RFC 1624), so every operation is a new, valid segment.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"})
+public class TcpSegmentBenchmark {
+    private static final int MSS = 1460;
+    private static final int PEER_PORT = 40000;
+    private static final int PORT = 80;
+
+    private StackCounters counters;
+    private LastPacketLink link;
+    private Ipv4Input input;
+    private TcpLayer tcp;
+    private Connection server;
+    private UnsafeBuffer data;
+    private UnsafeBuffer ack;
+    private UnsafeBuffer payload;
+    private int peerSeq;
+    private int stackSeq;
+    private long delivered;
+
+    /** Keeps a copy of the last packet sent, so the benchmark can read the stack's answers. */
+    static final class LastPacketLink implements PacketLink {
+        final UnsafeBuffer last = new UnsafeBuffer(BufferUtil.allocateDirectAligned(65536, 64));
+        int lastLength;
+        long sent;
+
+        @Override
+        public int poll(final FrameHandler handler, final int limit) {
+            return 0;
+        }
+
+        @Override
+        public boolean send(final DirectBuffer buffer, final int offset, final int length) {
+            if (length <= 64) {
+                last.putBytes(0, buffer, offset, length); // answers worth reading are headers only
+            }
+            lastLength = length;
+            sent++;
+            return true;
+        }
+
+        @Override
+        public int mtu() {
+            return 1500;
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        counters = StackCounters.inMemory();
+        link = new LastPacketLink();
+        final StackConfig config = StackConfig.builder().localAddress(BenchPackets.STACK).build();
+        final Ipv4Output output = new Ipv4Output(BenchPackets.STACK, link, 1500, counters, null);
+        tcp = new TcpLayer(config, output, counters, 1);
+        input = new Ipv4Input(BenchPackets.STACK, new Reassembler(4, TimeUnit.SECONDS.toNanos(30), counters),
+            new Icmp(output, 1000, 50, counters), tcp, counters, null);
+        input.now(1);
+        tcp.listen(PORT, 16, () -> new TcpHandler() {
+            @Override
+            public void onConnected(final Connection c) {
+                server = c;
+            }
+
+            @Override
+            public int onData(final Connection c, final DirectBuffer buffer, final int offset, final int length) {
+                delivered += length;
+                return length;
+            }
+        });
+        // Handshake: SYN in, SYN-ACK out (read the ISS from it), ACK in.
+        peerSeq = 1_000_000;
+        inject(segment(peerSeq, 0, 0x02, 0));
+        stackSeq = link.last.getInt(24, ByteOrder.BIG_ENDIAN) + 1;
+        peerSeq++;
+        inject(segment(peerSeq, stackSeq, 0x10, 0));
+        if (server == null) {
+            throw new IllegalStateException("handshake did not complete");
+        }
+        data = segment(peerSeq, stackSeq, 0x18, MSS);
+        ack = segment(peerSeq, stackSeq, 0x10, 0);
+        payload = new UnsafeBuffer(BufferUtil.allocateDirectAligned(MSS, 64));
+    }
+
+    private void inject(final UnsafeBuffer frame) {
+        input.onFrame(frame, 0, frame.getShort(2, ByteOrder.BIG_ENDIAN) & 0xFFFF);
+    }
+
+    /** A segment from the peer with a correct checksum, in a direct buffer. */
+    private static UnsafeBuffer segment(final int seq, final int ackNumber, final int flags, final int dataLength) {
+        final ByteBuffer b = ByteBuffer.allocate(20 + dataLength);
+        b.putShort((short) PEER_PORT).putShort((short) PORT).putInt(seq).putInt(ackNumber)
+            .put((byte) 0x50).put((byte) flags).putShort((short) 65535).putShort((short) 0).putShort((short) 0);
+        final byte[] tcpBytes = b.array();
+        final ByteBuffer pseudo = ByteBuffer.allocate(12 + tcpBytes.length);
+        pseudo.putInt(BenchPackets.HOST).putInt(BenchPackets.STACK).put((byte) 0).put((byte) 6)
+            .putShort((short) tcpBytes.length).put(tcpBytes);
+        final int checksum = BenchPackets.referenceChecksum(pseudo.array(), 0, pseudo.capacity());
+        tcpBytes[16] = (byte) (checksum >>> 8);
+        tcpBytes[17] = (byte) checksum;
+        final byte[] packet = BenchPackets.ipv4(BenchPackets.HOST, BenchPackets.STACK, 6, 1, 0x4000, tcpBytes);
+        return BenchPackets.direct(packet, 0);
+    }
+
+    /** Rewrites a 32-bit field of the TCP header and updates the TCP checksum (RFC 1624). */
+    private static void patch(final UnsafeBuffer frame, final int fieldOffset, final int value) {
+        final int old = frame.getInt(fieldOffset, ByteOrder.BIG_ENDIAN);
+        frame.putInt(fieldOffset, value, ByteOrder.BIG_ENDIAN);
+        final int checksum = frame.getShort(36, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        frame.putShort(36, (short) Checksum.update32(checksum, old, value), ByteOrder.BIG_ENDIAN);
+    }
+
+    /** One in-order MSS of data arrives; the stack delivers it and builds the ACK. */
+    @Benchmark
+    public int inOrderDataSegment() {
+        patch(data, 24, peerSeq);
+        inject(data);
+        peerSeq += MSS;
+        return link.lastLength;
+    }
+
+    /** The application sends one MSS (segment built and sent), then the ACK for it arrives. */
+    @Benchmark
+    public int sendThenAckFreesBuffer() {
+        server.send(payload, 0, MSS);
+        stackSeq += MSS;
+        patch(ack, 24, peerSeq);
+        patch(ack, 28, stackSeq);
+        inject(ack);
+        return server.sendQueued();
+    }
+
+    @TearDown(Level.Trial)
+    public void check() {
+        if (counters.get("tcp.InErrs") != 0 || counters.get("tcp.rx.out_of_window") != 0
+            || counters.get("tcp.rx.duplicate_data") != 0) {
+            throw new IllegalStateException("segments were rejected: the benchmark measured the wrong path "
+                + counters.snapshot());
+        }
+        if (server.sendQueued() != 0) {
+            throw new IllegalStateException("ACKs did not free the send buffer");
+        }
+    }
+}
