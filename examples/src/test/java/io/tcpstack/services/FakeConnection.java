@@ -70,7 +70,7 @@ final class FakeConnection implements Connection {
     /** The peer acknowledges {@code n} bytes: frees send space, fires onWritable if armed. */
     FakeConnection ack(final int n) {
         queued -= Math.min(n, queued);
-        if (wantWritable && sendSpace() > 0) {
+        if (wantWritable && capacity - queued > 0) { // like the stack: even after shutdownOutput
             wantWritable = false;
             writableCalls++;
             handler.onWritable(this);
