@@ -50,7 +50,12 @@ public final class ReceiveBuffer {
 
     /**
      * Stores segment text starting {@code offsetFromNext} bytes after RCV.NXT; bytes past the
-     * window are cut.
+     * window are cut, and a negative offset or non-positive length stores nothing. Data at
+     * offset 0 extends the in-order part and takes in every out-of-order range it now reaches;
+     * data further on is kept in place as an out-of-order range (merged with those it overlaps
+     * or touches). If that would need more than {@code maxOutOfOrderRanges} ranges, the
+     * segment's data is dropped and counted in {@link #rangesOverflowed()}: the peer
+     * retransmits it.
      *
      * @return how many bytes RCV.NXT advances (0 for data that only fills a later gap)
      */
@@ -59,7 +64,9 @@ public final class ReceiveBuffer {
         if (offsetFromNext < 0 || offsetFromNext >= window || length <= 0) {
             return 0;
         }
-        final int end = Math.min(offsetFromNext + length, window);
+        // RFC 9293 §3.10.7.4: text beyond the window is trimmed; written as a length so a huge
+        // offset + length cannot overflow.
+        final int end = offsetFromNext + Math.min(length, window - offsetFromNext);
         if (offsetFromNext > 0 && !addRange(offsetFromNext, end)) {
             rangesOverflowed++;
             return 0;
@@ -119,8 +126,11 @@ public final class ReceiveBuffer {
     }
 
     private void copyIn(final int offsetFromNext, final DirectBuffer src, final int offset, final int length) {
-        int at = head + readable + offsetFromNext;
-        at %= capacity;
+        // head - capacity is negative and readable + offsetFromNext < capacity: no overflow.
+        int at = head - capacity + readable + offsetFromNext;
+        if (at < 0) {
+            at += capacity;
+        }
         final int first = Math.min(length, capacity - at);
         ring.putBytes(at, src, offset, first);
         if (length > first) {
@@ -165,13 +175,11 @@ public final class ReceiveBuffer {
         return Math.min(readable, capacity - head);
     }
 
-    /** The application took {@code bytes} in-order bytes. */
+    /** The application took {@code bytes} in-order bytes (clamped to 0..readable()); the window grows. */
     public void consume(final int bytes) {
-        final int n = Math.min(bytes, readable);
-        head += n;
-        if (head >= capacity) {
-            head -= capacity;
-        }
+        final int n = Math.max(0, Math.min(bytes, readable));
+        final int h = head - capacity + n;
+        head = h < 0 ? h + capacity : h;
         readable -= n;
     }
 

@@ -16,6 +16,7 @@ public final class SendBuffer {
     private int head;   // ring index of the oldest byte (SND.UNA)
     private int size;
 
+    /** @param capacity bytes, positive */
     public SendBuffer(final int capacity) {
         if (capacity < 1) {
             throw new IllegalArgumentException("capacity " + capacity + ": must be positive");
@@ -37,13 +38,17 @@ public final class SendBuffer {
         return capacity - size;
     }
 
-    /** Appends as many bytes as fit; returns how many were taken. */
+    /**
+     * Appends as many of {@code length} bytes as fit.
+     *
+     * @return bytes taken, 0..min(length, free()); 0 for a non-positive length
+     */
     public int append(final DirectBuffer src, final int offset, final int length) {
         final int n = Math.min(length, free());
-        int tail = head + size;
-        if (tail >= capacity) {
-            tail -= capacity;
+        if (n <= 0) {
+            return 0;
         }
+        final int tail = index(size);
         final int first = Math.min(n, capacity - tail);
         ring.putBytes(tail, src, offset, first);
         if (n > first) {
@@ -53,15 +58,22 @@ public final class SendBuffer {
         return n;
     }
 
-    /** Copies {@code length} bytes starting {@code fromOffset} bytes after the oldest. */
+    /**
+     * Copies {@code length} bytes starting {@code fromOffset} bytes after the oldest (SND.UNA),
+     * to build a (re)transmitted segment: offset SND.NXT - SND.UNA for new data, 0 for a
+     * retransmission (RFC 9293 §3.8.1). Handles the ring's wrap.
+     *
+     * @throws IndexOutOfBoundsException unless 0 <= fromOffset, 0 <= length and
+     *                                   fromOffset + length <= size(): a caller's bug
+     */
     public void copyOut(final int fromOffset, final MutableDirectBuffer dst, final int dstOffset, final int length) {
-        if (fromOffset < 0 || length < 0 || fromOffset + length > size) {
+        if (fromOffset < 0 || length < 0 || length > size - fromOffset) {
             throw new IndexOutOfBoundsException("copyOut(" + fromOffset + ", " + length + ") of " + size);
         }
-        int start = head + fromOffset;
-        if (start >= capacity) {
-            start -= capacity;
+        if (length == 0) {
+            return;
         }
+        final int start = index(fromOffset);
         final int first = Math.min(length, capacity - start);
         dst.putBytes(dstOffset, ring, start, first);
         if (length > first) {
@@ -69,19 +81,28 @@ public final class SendBuffer {
         }
     }
 
-    /** Drops {@code bytes} acknowledged bytes from the front. */
+    /**
+     * Drops {@code bytes} acknowledged bytes from the front: SND.UNA advanced (RFC 9293
+     * §3.10.7.4, ACK processing in ESTABLISHED). Clamped to 0..size().
+     */
     public void release(final int bytes) {
-        final int n = Math.min(bytes, size);
-        head += n;
-        if (head >= capacity) {
-            head -= capacity;
-        }
+        final int n = Math.max(0, Math.min(bytes, size));
+        head = index(n);
         size -= n;
     }
 
     public void clear() {
         head = 0;
         size = 0;
+    }
+
+    /**
+     * Ring index of the byte {@code offset} (0..capacity) after the front. Computed from
+     * head - capacity, which is negative, so the sum cannot overflow even near 2^31.
+     */
+    private int index(final int offset) {
+        final int i = head - capacity + offset;
+        return i < 0 ? i + capacity : i;
     }
 
     private static int align64(final int n) {

@@ -447,6 +447,14 @@ public final class TcpLayer {
         currEstab.getAndAddRelease(delta);
     }
 
+    /** Closes every connection normally (FIN after queued data); for tools and tests. */
+    public void closeAllGracefully() {
+        final TcpConnection[] all = connections.values().toArray(new TcpConnection[0]);
+        for (final TcpConnection c : all) {
+            c.close();
+        }
+    }
+
     /** Aborts every connection (the stack is stopping). */
     public void closeAll() {
         final TcpConnection[] all = connections.values().toArray(new TcpConnection[0]);

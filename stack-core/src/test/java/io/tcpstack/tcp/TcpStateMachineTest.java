@@ -151,6 +151,26 @@ class TcpStateMachineTest {
         }
 
         @Test
+        void lostFinalAck_theFirstDataSegmentCompletesTheHandshake_rfc9293_3_5() {
+            stack.stack.listen(PORT, 16, () -> app);
+            final int iss = peer.syn(PEER_ISN, 1460).get(0).seq();
+            final List<Seg> out = peer.send(ACK | PSH, PEER_ISN + 1, iss + 1, bytes("data"));
+            assertThat(app.events).containsExactly("connected");
+            assertThat(app.received.toString(StandardCharsets.US_ASCII)).isEqualTo("data");
+            assertThat(out.get(0).ack()).isEqualTo(PEER_ISN + 5);
+        }
+
+        @Test
+        void badOptionLength_dropsTheSegmentAndCountsIt_rfc9293_3_1() {
+            stack.stack.listen(PORT, 16, () -> app);
+            final List<Seg> out = peer.send(SYN, PEER_ISN, 0, new byte[] {2, 1, 0, 0}, NONE);
+            assertThat(out).isEmpty();
+            assertThat(stack.counter("tcp.rx.bad_options")).isEqualTo(1);
+            assertThat(peer.send(SYN, PEER_ISN, 0, new byte[] {(byte) 99, 4, 0, 0}, NONE))
+                .as("an unknown option is skipped").hasSize(1);
+        }
+
+        @Test
         void rstWithExactSequence_returnsToListen() {
             stack.stack.listen(PORT, 16, () -> app);
             peer.syn(PEER_ISN, 1460);
@@ -389,6 +409,38 @@ class TcpStateMachineTest {
             assertThat(stack.stack.tcp().timeWaitCount()).as("restarted: not yet gone at 1.99 s").isEqualTo(1);
             peer.advanceMs(20);
             assertThat(stack.stack.tcp().timeWaitCount()).isZero();
+        }
+
+        @Test
+        void lostFin_isRetransmitted() {
+            final int iss = establishPassive();
+            stack.stack.submit(() -> app.connection.close());
+            stack.run();
+            final Seg fin = peer.collect().get(0);
+            final List<Seg> again = peer.advanceMs(250);
+            assertThat(again).hasSize(1);
+            assertThat(again.get(0).flags()).isEqualTo(FIN | ACK);
+            assertThat(again.get(0).seq()).isEqualTo(fin.seq()).isEqualTo(iss + 1);
+        }
+
+        @Test
+        void timeWaitTableFull_recyclesTheOldest_likeTcpMaxTwBuckets() {
+            final StackHarness small = new StackHarness(StackConfig.builder().localAddress(TestPackets.STACK)
+                .timeWaitMax(2).build(), null);
+            small.stack.listen(PORT, 16, RecordingHandler::new);
+            for (int i = 0; i < 3; i++) {
+                final TcpPeer p = new TcpPeer(small, 42000 + i, PORT);
+                final int iss = p.syn(PEER_ISN, 1460).get(0).seq();
+                p.send(ACK, PEER_ISN + 1, iss + 1, NONE);
+                // The stack closes first, so it is the side that holds TIME-WAIT.
+                small.stack.submit(() -> small.stack.tcp().closeAllGracefully());
+                small.run();
+                p.collect();
+                p.send(FIN | ACK, PEER_ISN + 1, iss + 2, NONE);
+            }
+            assertThat(small.stack.tcp().timeWaitCount()).isEqualTo(2);
+            assertThat(small.counter("tcp.timewait.recycled")).isEqualTo(1);
+            assertThat(small.counter("tcp.timewait.entered")).isEqualTo(3);
         }
 
         @Test
