@@ -171,6 +171,38 @@ class TcpServeIT {
         assertThat(heldMs).as("held about 2 x MSL").isBetween(1500L, 3500L);
     }
 
+    @Test
+    void retransmittedSyn_isAnsweredWithTheSameSynAck() throws Exception {
+        // SYNs from an address the kernel does not own (10.7.0.5), injected on tun0: the
+        // stack's SYN-ACKs go back into the namespace, where tshark sees them and the kernel
+        // drops them (it does not forward), so nothing resets the half-open connection.
+        final Process capture = new ProcessBuilder("ip", "netns", "exec", ns, "timeout", "20", "tshark", "-n",
+            "-i", "tun0", "-c", "2", "-f", "src host " + STACK + " and dst port 5555", "-T", "fields",
+            "-e", "tcp.flags", "-e", "tcp.seq_raw", "-e", "tcp.ack_raw").redirectErrorStream(false).start();
+        final java.io.BufferedReader err = new java.io.BufferedReader(
+            new java.io.InputStreamReader(capture.getErrorStream()));
+        for (String line; (line = err.readLine()) != null; ) {
+            if (line.contains("Capturing on")) {
+                break;
+            }
+        }
+        final byte[] syn = io.tcpstack.testing.TestPackets.tcp(0x0A070005, 0x0A070002, 5555, 80, 77_000, 0, 0x02,
+            new byte[0]);
+        final org.agrona.concurrent.UnsafeBuffer direct =
+            new org.agrona.concurrent.UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(syn.length));
+        direct.putBytes(0, syn);
+        try (io.tcpstack.tun.PacketSocket socket = io.tcpstack.tun.PacketSocket.open(ns, "tun0")) {
+            assertThat(socket.send(direct, 0, syn.length)).isTrue();
+            Thread.sleep(100); // the second SYN is the "retransmission": it must come after the first
+            assertThat(socket.send(direct, 0, syn.length)).isTrue();
+        }
+        assertThat(capture.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        final java.util.List<String> lines = new String(capture.getInputStream().readAllBytes()).lines().toList();
+        assertThat(lines).hasSize(2);
+        assertThat(lines.get(0)).startsWith("0x0012").endsWith("\t77001");
+        assertThat(lines.get(1)).as("the same SYN-ACK, same sequence number").isEqualTo(lines.get(0));
+    }
+
     private static void waitFor(final java.util.function.BooleanSupplier condition, final long timeoutMs)
         throws InterruptedException {
         final long deadline = System.nanoTime() + timeoutMs * 1_000_000;
