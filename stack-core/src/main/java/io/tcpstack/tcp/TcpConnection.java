@@ -40,8 +40,9 @@ public final class TcpConnection implements Connection {
     int lastAdvertisedWindow;
 
     int sendMss;
-    final SendBuffer sendBuffer;
-    final ReceiveBuffer receiveBuffer;
+    /** From the layer's pool; returned (and set to null) when the connection leaves the table. */
+    SendBuffer sendBuffer;
+    ReceiveBuffer receiveBuffer;
 
     // FIN bookkeeping: the application asked for it; it has been sent (its sequence number)
     boolean finQueued;
@@ -68,7 +69,8 @@ public final class TcpConnection implements Connection {
     long timerDeadlineNs = Long.MAX_VALUE;
 
     TcpConnection(final TcpLayer layer, final long key, final int remoteAddress, final int remotePort,
-        final int localPort, final Listener listener, final TcpHandler handler, final int bufferBytes) {
+        final int localPort, final Listener listener, final TcpHandler handler, final SendBuffer sendBuffer,
+        final ReceiveBuffer receiveBuffer) {
         this.layer = layer;
         this.key = key;
         this.remoteAddress = remoteAddress;
@@ -76,8 +78,8 @@ public final class TcpConnection implements Connection {
         this.localPort = localPort;
         this.listener = listener;
         this.handler = handler;
-        this.sendBuffer = new SendBuffer(bufferBytes);
-        this.receiveBuffer = new ReceiveBuffer(bufferBytes, TcpLayer.MAX_OUT_OF_ORDER_RANGES);
+        this.sendBuffer = sendBuffer;
+        this.receiveBuffer = receiveBuffer;
         this.rtoNs = layer.initialRtoNs;
     }
 
@@ -445,7 +447,7 @@ public final class TcpConnection implements Connection {
 
     /** Hands in-order bytes to the application until it stops consuming. */
     private void deliver() {
-        while (state != TcpState.CLOSED) {
+        while (isLive()) {
             final int contiguous = receiveBuffer.readableContiguous();
             if (contiguous == 0) {
                 return;
@@ -532,7 +534,7 @@ public final class TcpConnection implements Connection {
     }
 
     private void notifyWritable() {
-        if (wantWritable && state != TcpState.CLOSED && sendBuffer.free() > 0) {
+        if (wantWritable && isLive() && sendBuffer.free() > 0) {
             wantWritable = false;
             handler.onWritable(this);
         }
@@ -691,7 +693,7 @@ public final class TcpConnection implements Connection {
 
     @Override
     public int send(final DirectBuffer source, final int offset, final int length) {
-        if (finQueued || state == TcpState.CLOSED || state == TcpState.TIME_WAIT) {
+        if (finQueued || !isLive()) {
             throw new IllegalStateException("connection is closed for sending (" + state + ")");
         }
         final int taken = sendBuffer.append(source, offset, length);
@@ -709,12 +711,12 @@ public final class TcpConnection implements Connection {
 
     @Override
     public int sendSpace() {
-        return finQueued ? 0 : sendBuffer.free();
+        return finQueued || !isLive() ? 0 : sendBuffer.free();
     }
 
     @Override
     public int sendQueued() {
-        return sendBuffer.size();
+        return isLive() ? sendBuffer.size() : 0;
     }
 
     @Override
@@ -748,7 +750,7 @@ public final class TcpConnection implements Connection {
     @Override
     public void resumeReading() {
         deliver();
-        if (state != TcpState.CLOSED && receiveWindow() > lastAdvertisedWindow && lastAdvertisedWindow < sendMss) {
+        if (isLive() && receiveWindow() > lastAdvertisedWindow && lastAdvertisedWindow < sendMss) {
             sendAck(layer.nowNs()); // window update after the application made room (§3.8.6.2)
         }
     }

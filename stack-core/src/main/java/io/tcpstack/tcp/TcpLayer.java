@@ -67,6 +67,9 @@ public final class TcpLayer {
     private final EphemeralPorts.PortInUse portInUse = this::portInUse;
     private final TokenBucket challengeAcks;
 
+    private final java.util.ArrayDeque<SendBuffer> freeSendBuffers = new java.util.ArrayDeque<>();
+    private final java.util.ArrayDeque<ReceiveBuffer> freeReceiveBuffers = new java.util.ArrayDeque<>();
+    private static final int MAX_POOLED_BUFFERS = 1024;
     private final TcpHeader in = new TcpHeader();
     private final TcpHeader out = new TcpHeader();
     private final TcpOptions options = new TcpOptions();
@@ -193,7 +196,8 @@ public final class TcpLayer {
             return null;
         }
         final long key = tupleKey(remoteAddress, remotePort, port);
-        final TcpConnection c = new TcpConnection(this, key, remoteAddress, remotePort, port, null, handler, bufferBytes);
+        final TcpConnection c = new TcpConnection(this, key, remoteAddress, remotePort, port, null, handler,
+            takeSendBuffer(), takeReceiveBuffer());
         connections.put(key, c);
         activeOpens.incrementRelease();
         c.open(nowNs);
@@ -326,7 +330,7 @@ public final class TcpLayer {
             return;
         }
         final TcpConnection c = new TcpConnection(this, key, seg.remoteAddress, seg.remotePort, seg.localPort,
-            listener, listener.newHandler(), bufferBytes);
+            listener, listener.newHandler(), takeSendBuffer(), takeReceiveBuffer());
         connections.put(key, c);
         listener.halfOpen++;
         c.halfOpenCounted = true;
@@ -408,8 +412,46 @@ public final class TcpLayer {
 
     // ------------------------------------------------------------------ connection life cycle
 
+    /**
+     * Buffers come from a pool: allocating (and zeroing) 2 × 256 KiB of direct memory per
+     * connection, and leaving it to the GC to free, capped the connection rate at a few
+     * hundred per second (direct-memory reservation ends in System.gc()).
+     */
+    private SendBuffer takeSendBuffer() {
+        final SendBuffer b = freeSendBuffers.pollFirst();
+        return b != null ? b : new SendBuffer(bufferBytes);
+    }
+
+    private ReceiveBuffer takeReceiveBuffer() {
+        final ReceiveBuffer b = freeReceiveBuffers.pollFirst();
+        return b != null ? b : new ReceiveBuffer(bufferBytes, MAX_OUT_OF_ORDER_RANGES);
+    }
+
+    private void releaseBuffers(final TcpConnection c) {
+        if (c.sendBuffer != null) {
+            c.sendBuffer.clear();
+            if (freeSendBuffers.size() < MAX_POOLED_BUFFERS) {
+                freeSendBuffers.addFirst(c.sendBuffer);
+            }
+            c.sendBuffer = null;
+        }
+        if (c.receiveBuffer != null) {
+            c.receiveBuffer.clear();
+            if (freeReceiveBuffers.size() < MAX_POOLED_BUFFERS) {
+                freeReceiveBuffers.addFirst(c.receiveBuffer);
+            }
+            c.receiveBuffer = null;
+        }
+    }
+
+    /** Buffers waiting in the pool (for tests and leak checks). */
+    public int pooledBuffers() {
+        return freeSendBuffers.size() + freeReceiveBuffers.size();
+    }
+
     void remove(final TcpConnection c) {
         connections.remove(c.key);
+        releaseBuffers(c);
         if (c.timerId != -1) {
             wheel.cancelTimer(c.timerId);
             timers.remove(c.timerId);
