@@ -12,6 +12,7 @@ import org.agrona.concurrent.SleepingMillisIdleStrategy;
 import org.agrona.concurrent.YieldingIdleStrategy;
 
 import io.tcpstack.api.StackConfig;
+import io.tcpstack.api.SynCookies;
 import io.tcpstack.wire.IpAddress;
 import picocli.CommandLine.Option;
 
@@ -59,15 +60,44 @@ final class StackOptions {
         description = "Maximum segment lifetime; TIME-WAIT lasts 2 x MSL. Default: ${DEFAULT-VALUE}.")
     double mslSeconds;
 
+    @Option(names = "--syn-backlog", paramLabel = "N", defaultValue = "1024",
+        description = "Half-open connections (SYN-RECEIVED) per listener, 1..1000000. Default: ${DEFAULT-VALUE}.")
+    int synBacklog;
+
+    @Option(names = "--accept-backlog", paramLabel = "N", defaultValue = "4096",
+        description = "Established connections per listener not yet accepted, 1..1000000. Default: ${DEFAULT-VALUE}.")
+    int acceptBacklog;
+
+    @Option(names = "--syn-cookies", paramLabel = "MODE", defaultValue = "on",
+        description = "SYN cookies: off, on (only while a SYN backlog is full), always. Default: ${DEFAULT-VALUE}.")
+    String synCookies;
+
+    @Option(names = "--syn-ack-retries", paramLabel = "N", defaultValue = "5",
+        description = "SYN-ACK retransmissions before a half-open connection expires, 0..15. Default: ${DEFAULT-VALUE}.")
+    int synAckRetries;
+
+    @Option(names = "--accept-overflow", paramLabel = "ACTION", defaultValue = "drop",
+        description = "A completing ACK when the accept queue is full: drop (the client retries) or reset. Default: ${DEFAULT-VALUE}.")
+    String acceptOverflow;
+
     @Option(names = "--idle", paramLabel = "STRATEGY", defaultValue = "backoff",
         description = "Stack thread idle strategy: backoff, yield, spin, sleep. Default: ${DEFAULT-VALUE}.")
     String idle;
 
     /** Checked, parsed settings; every user error becomes a one-line {@link UserError}. */
     record Settings(String netns, String tun, int hostAddress, int prefixLength, int stackAddress, int mtu,
-        Path pcap, Path counters, String idle, long mslNs) {
+        Path pcap, Path counters, String idle, long mslNs, Listening listening) {
         String where() {
             return netns == null ? "in the current netns" : "in netns " + netns;
+        }
+    }
+
+    /** The listener defences (issue 6, RFC 4987). */
+    record Listening(int synBacklog, int acceptBacklog, SynCookies synCookies, int synAckRetries,
+        boolean resetOnAcceptOverflow) {
+        StackConfig.Builder applyTo(final StackConfig.Builder b) {
+            return b.synBacklog(synBacklog).acceptBacklog(acceptBacklog).synCookies(synCookies)
+                .synAckRetries(synAckRetries).resetOnAcceptOverflow(resetOnAcceptOverflow);
         }
     }
 
@@ -112,11 +142,31 @@ final class StackOptions {
         if (!(mslSeconds > 0 && mslSeconds <= 3600)) {
             throw new UserError("--msl " + mslSeconds + ": out of range (0..3600 seconds, not 0).", 2);
         }
+        if (synBacklog < 1 || synBacklog > 1_000_000) {
+            throw new UserError("--syn-backlog " + synBacklog + ": out of range (1..1000000).", 2);
+        }
+        if (acceptBacklog < 1 || acceptBacklog > 1_000_000) {
+            throw new UserError("--accept-backlog " + acceptBacklog + ": out of range (1..1000000).", 2);
+        }
+        final SynCookies cookies;
+        try {
+            cookies = SynCookies.parse(synCookies);
+        } catch (final IllegalArgumentException e) {
+            throw new UserError("--syn-cookies " + e.getMessage() + ".", 2);
+        }
+        if (synAckRetries < 0 || synAckRetries > 15) {
+            throw new UserError("--syn-ack-retries " + synAckRetries + ": out of range (0..15).", 2);
+        }
+        if (!acceptOverflow.equals("drop") && !acceptOverflow.equals("reset")) {
+            throw new UserError("--accept-overflow '" + acceptOverflow + "': expected drop or reset.", 2);
+        }
+        final Listening listening = new Listening(synBacklog, acceptBacklog, cookies, synAckRetries,
+            acceptOverflow.equals("reset"));
         final String ns = noNetns ? null : netns;
         final Path countersFile = counters != null ? counters
             : Path.of("/dev/shm/tcpstack", (ns == null ? "root-" + tun : ns) + ".counters");
         return new Settings(ns, tun, host, prefix, stack, mtu, pcap, countersFile, idle,
-            (long) (mslSeconds * 1_000_000_000L));
+            (long) (mslSeconds * 1_000_000_000L), listening);
     }
 
     private static int parseAddress(final String option, final String text) {

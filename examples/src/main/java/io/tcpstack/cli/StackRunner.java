@@ -58,8 +58,8 @@ final class StackRunner {
             final TunConfig tunConfig = new TunConfig(s.netns(), s.tun(), s.hostAddress(), s.prefixLength(), s.mtu());
             link = TunLink.open(tunConfig, stackCounters);
 
-            final StackConfig config = StackConfig.builder().localAddress(s.stackAddress()).mtu(s.mtu())
-                .mslNs(s.mslNs()).build();
+            final StackConfig config = s.listening().applyTo(StackConfig.builder()).localAddress(s.stackAddress())
+                .mtu(s.mtu()).mslNs(s.mslNs()).build();
             final TcpStack stack = new TcpStack(config, link, clock, stackCounters, pcapWriter);
             stackOwnsPcap = true; // closed by the agent's onClose
             setUp.accept(stack);

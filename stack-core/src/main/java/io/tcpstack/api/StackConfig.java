@@ -31,6 +31,11 @@ public final class StackConfig {
     private final long initialRtoNs;
     private final long mslNs;
     private final int tcpBufferBytes;
+    private final int synBacklog;
+    private final int acceptBacklog;
+    private final SynCookies synCookies;
+    private final int synAckRetries;
+    private final boolean resetOnAcceptOverflow;
 
     private StackConfig(final Builder b) {
         this.localAddress = b.localAddress;
@@ -49,6 +54,11 @@ public final class StackConfig {
         this.initialRtoNs = b.initialRtoNs;
         this.mslNs = b.mslNs;
         this.tcpBufferBytes = b.tcpBufferBytes;
+        this.synBacklog = b.synBacklog;
+        this.acceptBacklog = b.acceptBacklog;
+        this.synCookies = b.synCookies;
+        this.synAckRetries = b.synAckRetries;
+        this.resetOnAcceptOverflow = b.resetOnAcceptOverflow;
     }
 
     public static Builder builder() {
@@ -135,6 +145,40 @@ public final class StackConfig {
         return challengeAcksPerSecond;
     }
 
+    /**
+     * Half-open connections (SYN-RECEIVED) each listener holds at most (RFC 4987 §3.1; Linux
+     * {@code tcp_max_syn_backlog}). Default 1024.
+     */
+    public int synBacklog() {
+        return synBacklog;
+    }
+
+    /**
+     * Established connections each listener holds before the application accepts them, when
+     * {@code listen} is not given its own bound (Linux {@code somaxconn}). Default 4096.
+     */
+    public int acceptBacklog() {
+        return acceptBacklog;
+    }
+
+    /** When SYN cookies are used (RFC 4987 §3.6). Default {@link SynCookies#ON}. */
+    public SynCookies synCookies() {
+        return synCookies;
+    }
+
+    /** SYN-ACK retransmissions before a half-open entry expires (Linux {@code tcp_synack_retries}). Default 5. */
+    public int synAckRetries() {
+        return synAckRetries;
+    }
+
+    /**
+     * What a full accept queue does to a completing ACK: false (default) drops it, so the
+     * client retries, as Linux with {@code tcp_abort_on_overflow = 0}; true answers RST.
+     */
+    public boolean resetOnAcceptOverflow() {
+        return resetOnAcceptOverflow;
+    }
+
     /** Builder with the defaults documented on each setter. */
     public static final class Builder {
         private int localAddress = IpAddress.parse("10.7.0.2");
@@ -153,8 +197,43 @@ public final class StackConfig {
         private long initialRtoNs = TimeUnit.SECONDS.toNanos(1);
         private long mslNs = TimeUnit.SECONDS.toNanos(30);
         private int tcpBufferBytes = 256 * 1024;
+        private int synBacklog = 1024;
+        private int acceptBacklog = 4096;
+        private SynCookies synCookies = SynCookies.ON;
+        private int synAckRetries = 5;
+        private boolean resetOnAcceptOverflow;
 
         private Builder() {
+        }
+
+        /** Half-open connections per listener, 1..1,000,000. Default 1024. */
+        public Builder synBacklog(final int value) {
+            this.synBacklog = value;
+            return this;
+        }
+
+        /** Accept-queue bound for listeners opened without one, 1..1,000,000. Default 4096. */
+        public Builder acceptBacklog(final int value) {
+            this.acceptBacklog = value;
+            return this;
+        }
+
+        /** Default {@link SynCookies#ON}: cookies only while a SYN backlog is full. */
+        public Builder synCookies(final SynCookies value) {
+            this.synCookies = java.util.Objects.requireNonNull(value, "synCookies");
+            return this;
+        }
+
+        /** SYN-ACK retransmissions before a half-open entry expires, 0..15. Default 5. */
+        public Builder synAckRetries(final int value) {
+            this.synAckRetries = value;
+            return this;
+        }
+
+        /** Default false: a full accept queue drops the completing ACK; true: answers RST. */
+        public Builder resetOnAcceptOverflow(final boolean value) {
+            this.resetOnAcceptOverflow = value;
+            return this;
         }
 
         /** Default 10.7.0.2. */
@@ -274,6 +353,15 @@ public final class StackConfig {
             }
             if (maxRetries < 1 || synRetries < 1 || timeWaitMax < 1 || challengeAcksPerSecond < 0) {
                 throw new IllegalArgumentException("TCP retry counts and table sizes must be at least 1");
+            }
+            if (synBacklog < 1 || synBacklog > 1_000_000) {
+                throw new IllegalArgumentException("synBacklog " + synBacklog + ": out of range (1..1000000)");
+            }
+            if (acceptBacklog < 1 || acceptBacklog > 1_000_000) {
+                throw new IllegalArgumentException("acceptBacklog " + acceptBacklog + ": out of range (1..1000000)");
+            }
+            if (synAckRetries < 0 || synAckRetries > 15) {
+                throw new IllegalArgumentException("synAckRetries " + synAckRetries + ": out of range (0..15)");
             }
             return new StackConfig(this);
         }

@@ -11,11 +11,14 @@ import java.util.concurrent.locks.LockSupport;
 
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 
+import io.tcpstack.tcp.Listener;
+
 /**
  * A blocking listener for application threads: {@link #accept} returns connections the
- * stack thread completed. The accept queue is bounded; when it is full, a completed
- * connection is aborted with RST (issue 6 brings Linux's "drop the ACK" behaviour for a
- * full accept queue). Stack side lock-free.
+ * stack thread completed. The queue between them is the listener's accept queue: its depth
+ * is reported to the stack thread, which, when it is full, drops a completing ACK (the
+ * client retries) or answers RST, as {@link StackConfig#resetOnAcceptOverflow()} says.
+ * Stack side lock-free.
  */
 public final class TcpServerSocket implements AutoCloseable {
     private static final long PARK_NS = TimeUnit.MILLISECONDS.toNanos(10);
@@ -23,6 +26,7 @@ public final class TcpServerSocket implements AutoCloseable {
     private final TcpStack stack;
     private final ManyToOneConcurrentArrayQueue<SocketBridge> accepted;
     private volatile Thread waiter;
+    private volatile Listener listener;
     private volatile long acceptQueueDrops;
 
     private TcpServerSocket(final TcpStack stack, final int acceptBacklog) {
@@ -33,7 +37,7 @@ public final class TcpServerSocket implements AutoCloseable {
     /**
      * Listens on {@code port}. Waits until the stack thread has registered the listener.
      *
-     * @param backlog both the SYN backlog and the accept-queue bound
+     * @param backlog the accept queue's bound (the SYN backlog is the stack's configured one)
      */
     public static TcpServerSocket listen(final TcpStack stack, final int port, final int backlog) throws IOException {
         final TcpServerSocket server = new TcpServerSocket(stack, backlog);
@@ -51,7 +55,10 @@ public final class TcpServerSocket implements AutoCloseable {
         final CompletableFuture<Void> registered = new CompletableFuture<>();
         stack.submit(() -> {
             try {
-                stack.listen(port, backlog, () -> new SocketBridge(stack, TcpSocket.DEFAULT_RING_BYTES, acceptor));
+                final Listener l = stack.listen(port, backlog,
+                    () -> new SocketBridge(stack, TcpSocket.DEFAULT_RING_BYTES, acceptor));
+                l.acceptQueueDepth(server.accepted::size);
+                server.listener = l;
                 registered.complete(null);
             } catch (final RuntimeException e) {
                 registered.completeExceptionally(e);
@@ -95,13 +102,25 @@ public final class TcpServerSocket implements AutoCloseable {
         }
     }
 
+    /** The stack-side listener (its queue figures, for tools). */
+    public Listener listener() {
+        return listener;
+    }
+
     /** Connections aborted because the accept queue was full. */
     public long acceptQueueDrops() {
         return acceptQueueDrops;
     }
 
+    /**
+     * Stops listening: new SYNs to the port are refused with RST. Connections already in the
+     * accept queue can still be accepted; established ones are not affected.
+     */
     @Override
     public void close() {
-        // The listener stays registered until the stack stops (closing listeners comes later).
+        final Listener l = listener;
+        if (l != null) {
+            stack.submit(() -> stack.closeListener(l));
+        }
     }
 }

@@ -76,13 +76,34 @@ public final class TcpStack implements Agent {
     }
 
     /**
-     * Listens on a port (RFC 9293 passive OPEN); each accepted connection gets a handler from
-     * {@code handlers}. Call on the stack thread, or before the stack runs.
+     * Listens on a port (RFC 9293 passive OPEN); each connection that completes its handshake
+     * gets a handler from {@code handlers}. The SYN backlog is {@link StackConfig#synBacklog()};
+     * SYN cookies as {@link StackConfig#synCookies()} says. Call on the stack thread, or
+     * before the stack runs.
      *
-     * @param backlog connections allowed in SYN-RECEIVED at once; further SYNs are dropped and counted
+     * @param backlog the accept queue's bound, as POSIX {@code listen()}'s (RFC 4987 §2): for an
+     *                event-style listener connections are taken as they complete, so it only
+     *                matters to adapters that queue them (see {@link Listener#acceptQueueDepth})
+     * @throws IllegalStateException if the port already has a listener
      */
     public Listener listen(final int port, final int backlog, final Supplier<TcpHandler> handlers) {
         return tcp.listen(port, backlog, handlers);
+    }
+
+    /** Listens with the configured SYN backlog and accept backlog ({@link StackConfig#acceptBacklog()}). */
+    public Listener listen(final int port, final Supplier<TcpHandler> handlers) {
+        return tcp.listen(port, handlers);
+    }
+
+    /** Listens with both queue bounds given: half-open connections, and completed ones not yet accepted. */
+    public Listener listen(final int port, final int synBacklog, final int acceptBacklog,
+        final Supplier<TcpHandler> handlers) {
+        return tcp.listen(port, synBacklog, acceptBacklog, handlers);
+    }
+
+    /** Stops listening (RFC 9293 §3.10.4); established connections stay. Stack thread. */
+    public void closeListener(final Listener listener) {
+        tcp.closeListener(listener);
     }
 
     /**

@@ -24,7 +24,6 @@ public final class TcpConnection implements Connection {
     final Listener listener;   // non-null for a passive open until established
     TcpHandler handler;
     TcpState state = TcpState.CLOSED;
-    boolean halfOpenCounted;
 
     // RFC 9293 §3.3.1 send sequence variables
     int iss;
@@ -85,23 +84,25 @@ public final class TcpConnection implements Connection {
 
     // ---------------------------------------------------------------- opens
 
-    /** Passive open: a SYN arrived at a listener (RFC 9293 §3.10.7.2). */
-    void acceptSyn(final Segment seg, final long nowNs) {
-        irs = seg.seq;
-        rcvNxt = seg.seq + 1;
-        iss = layer.isn(localPort, remoteAddress, remotePort, nowNs);
+    /**
+     * Passive open: the listener's half-open record (or SYN cookie) held the handshake until
+     * the ACK that completes it arrived; the connection starts in SYN-RECEIVED with what the
+     * record kept, and that ACK is then processed as RFC 9293 §3.10.7.4 says.
+     *
+     * @param rttStartNs when the (never retransmitted) SYN-ACK was sent, or 0 for no RTT sample
+     */
+    void passiveHandshakeDone(final int iss, final int irs, final int peerMss, final long rttStartNs) {
+        this.irs = irs;
+        rcvNxt = irs + 1;
+        this.iss = iss;
         sndUna = iss;
         sndNxt = iss + 1;
-        sndWnd = seg.window;
-        maxSndWnd = sndWnd;
-        sndWl1 = seg.seq;
-        sndWl2 = seg.ack;
-        sendMss = layer.effectiveMss(seg.mss);
+        sndWl1 = irs;
+        sndWl2 = iss;
+        sendMss = layer.effectiveMss(peerMss);
         setState(TcpState.SYN_RECEIVED);
         rttSeq = iss;          // the handshake gives the first RTT sample, as on Linux
-        rttStartNs = nowNs;
-        sendSynAck(nowNs);
-        armRetransmit(nowNs);
+        this.rttStartNs = rttStartNs;
     }
 
     /** Active open: send SYN (RFC 9293 §3.10.1, CLOSED → SYN-SENT). */
@@ -439,7 +440,6 @@ public final class TcpConnection implements Connection {
 
     private void establish() {
         setState(TcpState.ESTABLISHED);
-        layer.onEstablished(this);
         handler.onConnected(this);
     }
 

@@ -12,6 +12,7 @@ import org.agrona.concurrent.status.AtomicCounter;
 import io.tcpstack.api.CloseReason;
 import io.tcpstack.api.Connection;
 import io.tcpstack.api.StackConfig;
+import io.tcpstack.api.SynCookies;
 import io.tcpstack.api.TcpHandler;
 import io.tcpstack.ip.Ipv4Output;
 import io.tcpstack.ip.TokenBucket;
@@ -55,9 +56,18 @@ public final class TcpLayer {
     final long clockGranularityNs = TICK_NS;
     final int maxRetries;
     final int synRetries;
+    private final int synBacklog;
+    private final int defaultAcceptBacklog;
+    private final int synAckRetries;
+    private final SynCookies cookieMode;
+    private final boolean resetOnAcceptOverflow;
+    private final SynCookieCodec cookies;
+    private final int ourMss;
 
     private final Long2ObjectHashMap<TcpConnection> connections = new Long2ObjectHashMap<>();
     private final Int2ObjectHashMap<Listener> listeners = new Int2ObjectHashMap<>();
+    /** The same listeners as an array, for the timer poll (no iterator). */
+    private Listener[] listenerList = new Listener[0];
     private final TimeWaitTable timeWaits;
     private final DeadlineTimerWheel wheel;
     private final Long2ObjectHashMap<TcpConnection> timers = new Long2ObjectHashMap<>();
@@ -94,7 +104,16 @@ public final class TcpLayer {
     private final AtomicCounter rstToClosed;
     private final AtomicCounter closedPort;
     private final AtomicCounter[] drops = new AtomicCounter[6];
-    private final AtomicCounter backlogDrops;
+    private final AtomicCounter synBacklogDrops;
+    private final AtomicCounter acceptOverflows;
+    private final AtomicCounter synAckRetransmits;
+    private final AtomicCounter halfOpenExpired;
+    private final AtomicCounter halfOpenReset;
+    private final AtomicCounter cookiesSent;
+    private final AtomicCounter cookiesValidated;
+    private final AtomicCounter cookiesInvalid;
+    private final AtomicCounter cookiesStale;
+    private final AtomicCounter halfOpenCurrent;
     private final AtomicCounter challengeAcksSent;
     private final AtomicCounter challengeAcksLimited;
     private final AtomicCounter retransmittedSyns;
@@ -120,11 +139,18 @@ public final class TcpLayer {
         this.maxRtoNs = config.maxRtoNs();
         this.maxRetries = config.maxRetries();
         this.synRetries = config.synRetries();
+        this.synBacklog = config.synBacklog();
+        this.defaultAcceptBacklog = config.acceptBacklog();
+        this.synAckRetries = config.synAckRetries();
+        this.cookieMode = config.synCookies();
+        this.resetOnAcceptOverflow = config.resetOnAcceptOverflow();
+        this.ourMss = mtu - Ipv4Header.MIN_LENGTH - TcpHeader.MIN_LENGTH;
         this.timeWaits = new TimeWaitTable(config.timeWaitMax());
         this.wheel = new DeadlineTimerWheel(TimeUnit.NANOSECONDS, nowNs, TICK_NS, TICKS_PER_WHEEL);
         this.challengeAcks = new TokenBucket(config.challengeAcksPerSecond(), config.challengeAcksPerSecond());
         final java.security.SecureRandom random = new java.security.SecureRandom();
         this.ephemeralPorts = new EphemeralPorts(32768, 60999, random.nextLong(), random.nextLong());
+        this.cookies = new SynCookieCodec(random::nextLong);
         this.nowNs = nowNs;
 
         activeOpens = counters.newCounter("tcp.ActiveOpens");
@@ -148,7 +174,16 @@ public final class TcpLayer {
         drops[DROP_NO_ACK] = counters.newCounter("tcp.rx.no_ack");
         drops[DROP_ACK_UNSENT] = counters.newCounter("tcp.rx.ack_of_unsent");
         drops[DROP_DATA_AFTER_FIN] = counters.newCounter("tcp.rx.data_after_fin");
-        backlogDrops = counters.newCounter("tcp.listen.backlog_drops");
+        synBacklogDrops = counters.newCounter("tcp.listen.syn_backlog_drops");
+        acceptOverflows = counters.newCounter("tcp.listen.accept_queue_overflows");
+        synAckRetransmits = counters.newCounter("tcp.listen.synack_retransmits");
+        halfOpenExpired = counters.newCounter("tcp.listen.half_open_expired");
+        halfOpenReset = counters.newCounter("tcp.listen.half_open_reset");
+        halfOpenCurrent = counters.newCounter("tcp.listen.half_open");
+        cookiesSent = counters.newCounter("tcp.syncookies.sent");
+        cookiesValidated = counters.newCounter("tcp.syncookies.validated");
+        cookiesInvalid = counters.newCounter("tcp.syncookies.invalid");
+        cookiesStale = counters.newCounter("tcp.syncookies.stale");
         challengeAcksSent = counters.newCounter("tcp.challenge_acks");
         challengeAcksLimited = counters.newCounter("tcp.challenge_acks_rate_limited");
         retransmittedSyns = counters.newCounter("tcp.rx.retransmitted_syn");
@@ -166,20 +201,69 @@ public final class TcpLayer {
 
     // ------------------------------------------------------------------ application calls
 
-    /** Opens a listener (RFC 9293 §3.10.1 passive OPEN). */
-    public Listener listen(final int port, final int backlog, final Supplier<TcpHandler> handlers) {
+    /**
+     * Opens a listener (RFC 9293 §3.10.1 passive OPEN) with the configured SYN backlog.
+     *
+     * @param acceptBacklog established connections left unaccepted at most
+     */
+    public Listener listen(final int port, final int acceptBacklog, final Supplier<TcpHandler> handlers) {
+        return listen(port, synBacklog, acceptBacklog, handlers);
+    }
+
+    /** Opens a listener with the configured SYN backlog and accept backlog. */
+    public Listener listen(final int port, final Supplier<TcpHandler> handlers) {
+        return listen(port, synBacklog, defaultAcceptBacklog, handlers);
+    }
+
+    /** Opens a listener (RFC 9293 §3.10.1 passive OPEN) with both queue bounds given (RFC 4987 §2). */
+    public Listener listen(final int port, final int synBacklog, final int acceptBacklog,
+        final Supplier<TcpHandler> handlers) {
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("port " + port + ": out of range (1..65535)");
         }
-        if (backlog < 1) {
-            throw new IllegalArgumentException("backlog " + backlog + ": must be at least 1");
+        if (synBacklog < 1 || synBacklog > 1_000_000) {
+            throw new IllegalArgumentException("SYN backlog " + synBacklog + ": out of range (1..1000000)");
+        }
+        if (acceptBacklog < 1 || acceptBacklog > 1_000_000) {
+            throw new IllegalArgumentException("accept backlog " + acceptBacklog + ": out of range (1..1000000)");
         }
         if (listeners.containsKey(port)) {
             throw new IllegalStateException("port " + port + " already has a listener");
         }
-        final Listener listener = new Listener(port, backlog, handlers);
+        final Listener listener = new Listener(port, synBacklog, acceptBacklog, synAckRetries,
+            java.util.Objects.requireNonNull(handlers, "handlers"));
         listeners.put(port, listener);
+        listenerList = java.util.Arrays.copyOf(listenerList, listenerList.length + 1);
+        listenerList[listenerList.length - 1] = listener;
         return listener;
+    }
+
+    /**
+     * Closes a listener (RFC 9293 §3.10.4 CLOSE in LISTEN): new SYNs to its port are refused
+     * with RST from now on, its half-open connections are forgotten (their ACKs will be
+     * answered with RST, as Linux does); established connections are not affected.
+     */
+    public void closeListener(final Listener listener) {
+        if (!listener.open || listeners.get(listener.port()) != listener) {
+            return;
+        }
+        listener.open = false;
+        listeners.remove(listener.port());
+        final Listener[] rest = new Listener[listenerList.length - 1];
+        int n = 0;
+        for (final Listener l : listenerList) {
+            if (l != listener) {
+                rest[n++] = l;
+            }
+        }
+        listenerList = rest;
+        listener.halfOpen.clear();
+        updateHalfOpenGauge();
+    }
+
+    /** The open listeners (a copy). */
+    public Listener[] listeners() {
+        return listenerList.clone();
     }
 
     /**
@@ -310,34 +394,183 @@ public final class TcpLayer {
         return true;
     }
 
-    /** RFC 9293 §3.10.7.2, LISTEN. */
+    /**
+     * RFC 9293 §3.10.7.2, LISTEN, with the SYN backlog of half-open records and SYN cookies
+     * (RFC 4987 §3.2, §3.6); an ACK for a half-open record is §3.10.7.4 in SYN-RECEIVED.
+     */
     private void onSegmentInListen(final Listener listener, final long key, final Segment seg, final long nowNs) {
+        final HalfOpenTable table = listener.halfOpen;
+        final int slot = table.find(key);
+        if (slot != HalfOpenTable.NONE) {
+            onSegmentInSynReceived(listener, slot, key, seg, nowNs);
+            return;
+        }
+        // §3.10.7.2 first: an incoming RST is ignored.
         if (seg.has(TcpHeader.RST)) {
             rstToClosed.incrementRelease();
             return;
         }
+        // Second: an ACK in LISTEN is bad: <SEQ=SEG.ACK><CTL=RST>; unless it carries a cookie.
         if (seg.has(TcpHeader.ACK)) {
+            if (!seg.has(TcpHeader.SYN) && listener.cookiesRecentlySent(nowNs)) {
+                onCookieAck(listener, key, seg, nowNs);
+                return;
+            }
             sendReset(seg.remoteAddress, seg.localPort, seg.remotePort, seg.ack, 0, TcpHeader.RST, nowNs);
             drops[DROP_UNACCEPTABLE].incrementRelease();
             return;
         }
+        // Third: SYN.
         if (!seg.has(TcpHeader.SYN)) {
             drops[DROP_UNACCEPTABLE].incrementRelease();
             return;
         }
-        if (listener.halfOpen >= listener.backlog()) {
-            backlogDrops.incrementRelease();
+        final int window = Math.min(bufferBytes, 0xFFFF);
+        if (cookieMode == SynCookies.ALWAYS || (table.isFull() && cookieMode == SynCookies.ON)) {
+            // RFC 4987 §3.6: answer with a cookie and keep nothing.
+            final int cookie = cookies.make(key, seg.seq, seg.mss < 0 ? 536 : seg.mss, nowNs);
+            listener.cookiesValidUntilNs = nowNs + 2 * SynCookieCodec.PERIOD_NS;
+            listener.cookiesSent = true;
+            cookiesSent.incrementRelease();
+            emit(seg.remoteAddress, seg.localPort, seg.remotePort, cookie, seg.seq + 1, TcpHeader.SYN | TcpHeader.ACK,
+                window, true, null, 0, 0, nowNs);
             return;
         }
+        if (table.isFull()) {
+            synBacklogDrops.incrementRelease();
+            return;
+        }
+        // A half-open record, and the SYN-ACK (§3.10.7.2: <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>).
+        // Data or FIN on a SYN is not queued (§3.10.7.2 allows it); the peer resends it.
+        final int iss = isn(seg.localPort, seg.remoteAddress, seg.remotePort, nowNs);
+        table.add(key, seg.seq, iss, seg.mss, nowNs, nowNs + initialRtoNs);
+        updateHalfOpenGauge();
+        passiveOpens.incrementRelease();
+        emit(seg.remoteAddress, seg.localPort, seg.remotePort, iss, seg.seq + 1, TcpHeader.SYN | TcpHeader.ACK,
+            window, true, null, 0, 0, nowNs);
+    }
+
+    /** RFC 9293 §3.10.7.4 in SYN-RECEIVED, for a passive open still held as a half-open record. */
+    private void onSegmentInSynReceived(final Listener listener, final int slot, final long key, final Segment seg,
+        final long nowNs) {
+        final HalfOpenTable table = listener.halfOpen;
+        final int irs = table.irs(slot);
+        final int iss = table.iss(slot);
+        if (seg.has(TcpHeader.SYN) && !seg.has(TcpHeader.ACK)) {
+            if (seg.seq == irs) {
+                // A retransmitted SYN (our SYN-ACK was lost): the same SYN-ACK again, as Linux.
+                retransmittedSyns.incrementRelease();
+                emit(seg.remoteAddress, seg.localPort, seg.remotePort, iss, irs + 1, TcpHeader.SYN | TcpHeader.ACK,
+                    Math.min(bufferBytes, 0xFFFF), true, null, 0, 0, nowNs);
+            } else {
+                // §3.10.7.4 fourth: a SYN in SYN-RECEIVED of a passive open returns to LISTEN.
+                drops[DROP_SYN_IN_WINDOW].incrementRelease();
+                table.remove(slot);
+                updateHalfOpenGauge();
+            }
+            return;
+        }
+        final int rcvWnd = Math.min(bufferBytes, 0xFFFF);
+        final boolean inWindow = Seq.inWindow(seg.seq, irs + 1, rcvWnd);
+        if (seg.has(TcpHeader.RST)) {
+            // §3.10.7.4 second, RFC 5961 §3.2: only an exact sequence number resets; back to LISTEN.
+            if (seg.seq == irs + 1) {
+                halfOpenReset.incrementRelease();
+                table.remove(slot);
+                updateHalfOpenGauge();
+            } else {
+                drops[DROP_OUT_OF_WINDOW].incrementRelease();
+            }
+            return;
+        }
+        if (!seg.has(TcpHeader.ACK) || seg.has(TcpHeader.SYN)) {
+            drops[seg.has(TcpHeader.ACK) ? DROP_UNACCEPTABLE : DROP_NO_ACK].incrementRelease();
+            return;
+        }
+        if (seg.ack != iss + 1) {
+            // §3.10.7.4 fifth, SYN-RECEIVED: an unacceptable ACK gets <SEQ=SEG.ACK><CTL=RST>.
+            sendReset(seg.remoteAddress, seg.localPort, seg.remotePort, seg.ack, 0, TcpHeader.RST, nowNs);
+            drops[DROP_UNACCEPTABLE].incrementRelease();
+            return;
+        }
+        if (!inWindow) {
+            drops[DROP_OUT_OF_WINDOW].incrementRelease();
+            return;
+        }
+        if (listener.acceptQueueFull()) {
+            if (!onAcceptQueueFull(seg, nowNs)) {
+                return; // dropped: the SYN-ACK timer keeps the record, the client retries
+            }
+            table.remove(slot);
+            updateHalfOpenGauge();
+            return;
+        }
+        final int mss = table.peerMss(slot);
+        final long rttStartNs = table.retries(slot) == 0 ? table.firstSentNs(slot) : 0; // Karn
+        table.remove(slot);
+        updateHalfOpenGauge();
+        complete(listener, key, seg, iss, irs, mss == 0xFFFF ? -1 : mss, rttStartNs, nowNs);
+    }
+
+    /** An ACK at a listener that recently sent cookies (RFC 4987 §3.6): a valid one creates the connection. */
+    private void onCookieAck(final Listener listener, final long key, final Segment seg, final long nowNs) {
+        if (seg.has(TcpHeader.RST)) {
+            rstToClosed.incrementRelease();
+            return;
+        }
+        final int mss = cookies.check(key, seg.ack - 1, seg.seq - 1, nowNs);
+        if (mss == SynCookieCodec.STALE) {
+            cookiesStale.incrementRelease();
+            return;
+        }
+        if (mss == SynCookieCodec.INVALID) {
+            cookiesInvalid.incrementRelease();
+            return;
+        }
+        if (listener.acceptQueueFull()) {
+            onAcceptQueueFull(seg, nowNs);
+            return;
+        }
+        cookiesValidated.incrementRelease();
+        passiveOpens.incrementRelease();
+        complete(listener, key, seg, seg.ack - 1, seg.seq - 1, mss, 0, nowNs);
+    }
+
+    /**
+     * A completing ACK while the accept queue is full: dropped and counted (Linux's
+     * {@code ListenOverflows}), or answered with RST if so configured.
+     *
+     * @return true if a RST was sent (the half-open record is to go)
+     */
+    private boolean onAcceptQueueFull(final Segment seg, final long nowNs) {
+        acceptOverflows.incrementRelease();
+        if (!resetOnAcceptOverflow) {
+            return false;
+        }
+        sendReset(seg.remoteAddress, seg.localPort, seg.remotePort, seg.ack, 0, TcpHeader.RST, nowNs);
+        return true;
+    }
+
+    /**
+     * The handshake completes: the connection gets its buffers and handler now, in
+     * SYN-RECEIVED, and the segment that completed it is processed as §3.10.7.4 says (it
+     * becomes ESTABLISHED; data or FIN on it are taken in).
+     */
+    private void complete(final Listener listener, final long key, final Segment seg, final int iss, final int irs,
+        final int peerMss, final long rttStartNs, final long nowNs) {
         final TcpConnection c = new TcpConnection(this, key, seg.remoteAddress, seg.remotePort, seg.localPort,
             listener, listener.newHandler(), takeSendBuffer(), takeReceiveBuffer());
         connections.put(key, c);
-        listener.halfOpen++;
-        c.halfOpenCounted = true;
-        passiveOpens.incrementRelease();
-        c.acceptSyn(seg, nowNs);
-        rearm(c);
-        // Data or FIN on a SYN is not queued here (§3.10.7.2 allows it); the peer resends it.
+        c.passiveHandshakeDone(iss, irs, peerMss, rttStartNs);
+        c.onSegment(seg, nowNs);
+    }
+
+    private void updateHalfOpenGauge() {
+        long total = 0;
+        for (final Listener l : listenerList) {
+            total += l.halfOpen();
+        }
+        halfOpenCurrent.setRelease(total);
     }
 
     /** RFC 9293 §3.10.7.1, CLOSED: RST discarded; otherwise answered with RST. */
@@ -369,11 +602,50 @@ public final class TcpLayer {
                 break;
             }
         }
+        work += pollHalfOpen(nowNs);
         final int expired = timeWaits.expire(nowNs, MAX_TIMERS_PER_POLL);
         if (expired > 0) {
             timeWaitCurrent.setRelease(timeWaits.size());
         }
         return work + expired;
+    }
+
+    /**
+     * SYN-ACK retransmission for half-open records (RFC 6298 §5 backoff from the initial RTO,
+     * as a SYN-RECEIVED connection would); a record expires after its last retransmission
+     * has had its time (RFC 4987 §3.2).
+     */
+    private int pollHalfOpen(final long nowNs) {
+        int work = 0;
+        for (final Listener listener : listenerList) {
+            final HalfOpenTable table = listener.halfOpen;
+            if (table.size() == 0) {
+                continue;
+            }
+            for (int r = table.lists() - 1; r >= 0; r--) {
+                for (int slot = table.head(r); slot != HalfOpenTable.NONE && work < MAX_TIMERS_PER_POLL
+                    && nowNs - table.deadlineNs(slot) >= 0; slot = table.head(r)) {
+                    work++;
+                    if (r == synAckRetries) {
+                        halfOpenExpired.incrementRelease();
+                        table.remove(slot);
+                        continue;
+                    }
+                    final long key = table.key(slot);
+                    final int remoteAddress = (int) (key >>> 32);
+                    final int remotePort = (int) ((key >>> 16) & 0xFFFF);
+                    synAckRetransmits.incrementRelease();
+                    retransSegs.incrementRelease();
+                    emit(remoteAddress, listener.port(), remotePort, table.iss(slot), table.irs(slot) + 1,
+                        TcpHeader.SYN | TcpHeader.ACK, Math.min(bufferBytes, 0xFFFF), true, null, 0, 0, nowNs);
+                    table.retransmitted(slot, nowNs + Math.min(initialRtoNs << (r + 1), maxRtoNs));
+                }
+            }
+        }
+        if (work > 0) {
+            updateHalfOpenGauge();
+        }
+        return work;
     }
 
     private boolean onTimerExpiry(final TimeUnit unit, final long now, final long timerId) {
@@ -389,7 +661,11 @@ public final class TcpLayer {
     /** Earliest deadline among connections and TIME-WAIT records. */
     public long nextDeadlineNs() {
         final long wheelDeadline = wheel.timerCount() == 0 ? Long.MAX_VALUE : wheel.currentTickTime();
-        return Math.min(wheelDeadline, timeWaits.nextDeadlineNs());
+        long deadline = Math.min(wheelDeadline, timeWaits.nextDeadlineNs());
+        for (final Listener l : listenerList) {
+            deadline = Math.min(deadline, l.halfOpen.nextDeadlineNs());
+        }
+        return deadline;
     }
 
     /** (Re)schedules the connection's one wheel timer at its earliest deadline. */
@@ -458,7 +734,6 @@ public final class TcpLayer {
             c.timerId = -1;
         }
         c.timerDeadlineNs = Long.MAX_VALUE;
-        releaseHalfOpen(c);
     }
 
     void enterTimeWait(final TcpConnection c, final long nowNs) {
@@ -472,17 +747,6 @@ public final class TcpLayer {
         c.setState(TcpState.TIME_WAIT);
         remove(c);
         c.notifyClosed(CloseReason.NORMAL);
-    }
-
-    void onEstablished(final TcpConnection c) {
-        releaseHalfOpen(c);
-    }
-
-    private void releaseHalfOpen(final TcpConnection c) {
-        if (c.halfOpenCounted) {
-            c.halfOpenCounted = false;
-            c.listener.halfOpen--;
-        }
     }
 
     void gaugeEstablished(final int delta) {
@@ -513,8 +777,7 @@ public final class TcpLayer {
 
     /** RFC 9293 §3.7.1 / RFC 6691: the peer's MSS (536 if it sent none), capped by our MTU. */
     int effectiveMss(final int peerMss) {
-        final int ours = mtu - Ipv4Header.MIN_LENGTH - TcpHeader.MIN_LENGTH;
-        return Math.max(1, Math.min(peerMss < 0 ? 536 : peerMss, ours));
+        return Math.max(1, Math.min(peerMss < 0 ? 536 : peerMss, ourMss));
     }
 
     long nowNs() {
@@ -570,7 +833,7 @@ public final class TcpLayer {
         if (mssOption) {
             o.putByte(at + 20, (byte) TcpOptions.KIND_MSS);
             o.putByte(at + 21, (byte) TcpOptions.MSS_LENGTH);
-            o.putShort(at + 22, (short) (mtu - Ipv4Header.MIN_LENGTH - TcpHeader.MIN_LENGTH),
+            o.putShort(at + 22, (short) ourMss,
                 java.nio.ByteOrder.BIG_ENDIAN);
         }
         if (dataLength > 0) {

@@ -91,14 +91,17 @@ class TcpStateMachineTest {
         }
 
         @Test
-        void backlogFull_dropsFurtherSyns_andCountsThem() {
-            stack.stack.listen(PORT, 2, RecordingHandler::new);
+        void synBacklogFull_withoutCookies_dropsFurtherSyns_andCountsThem_rfc4987_3_1() {
+            final StackHarness small = new StackHarness(StackConfig.builder().localAddress(TestPackets.STACK)
+                .synBacklog(2).synCookies(io.tcpstack.api.SynCookies.OFF).build(), null);
+            small.stack.listen(PORT, 16, RecordingHandler::new);
             for (int i = 0; i < 3; i++) {
-                final TcpPeer other = new TcpPeer(stack, 41000 + i, PORT);
+                final TcpPeer other = new TcpPeer(small, 41000 + i, PORT);
                 final List<Seg> out = other.syn(PEER_ISN, 1460);
                 assertThat(out).as("SYN %d", i).hasSize(i < 2 ? 1 : 0);
             }
-            assertThat(stack.counter("tcp.listen.backlog_drops")).isEqualTo(1);
+            assertThat(small.counter("tcp.listen.syn_backlog_drops")).isEqualTo(1);
+            assertThat(small.counter("tcp.listen.half_open")).isEqualTo(2);
         }
 
         @Test
@@ -135,11 +138,18 @@ class TcpStateMachineTest {
         }
 
         @Test
-        void synAckNeverAnswered_givesUpAfterSynRetries() {
-            stack.stack.listen(PORT, 16, () -> app);
+        void synAckNeverAnswered_halfOpenExpiresAfterSynAckRetries() {
+            final io.tcpstack.tcp.Listener listener = stack.stack.listen(PORT, 16, () -> app);
             peer.syn(PEER_ISN, 1460);
-            final List<Seg> out = peer.advanceMs(130_000);
-            assertThat(out.stream().filter(s -> s.flags() == (SYN | ACK)).count()).isEqualTo(6);
+            assertThat(listener.halfOpen()).isEqualTo(1);
+            // Default 5 retransmissions at 1, 3, 7, 15, 31 s; the entry goes at 63 s.
+            final List<Seg> out = peer.advanceMs(62_000);
+            assertThat(out.stream().filter(s -> s.flags() == (SYN | ACK)).count()).isEqualTo(5);
+            assertThat(listener.halfOpen()).isEqualTo(1);
+            assertThat(peer.advanceMs(2_000)).isEmpty();
+            assertThat(listener.halfOpen()).isZero();
+            assertThat(stack.counter("tcp.listen.half_open_expired")).isEqualTo(1);
+            assertThat(stack.counter("tcp.listen.synack_retransmits")).isEqualTo(5);
             assertThat(stack.stack.tcp().connectionCount()).isZero();
         }
 
@@ -175,7 +185,8 @@ class TcpStateMachineTest {
             stack.stack.listen(PORT, 16, () -> app);
             peer.syn(PEER_ISN, 1460);
             assertThat(peer.send(RST, PEER_ISN + 1, 0, NONE)).isEmpty();
-            assertThat(stack.stack.tcp().connectionCount()).isZero();
+            assertThat(stack.counter("tcp.listen.half_open")).isZero();
+            assertThat(stack.counter("tcp.listen.half_open_reset")).isEqualTo(1);
             assertThat(peer.syn(PEER_ISN + 100, 1460)).as("still listening").hasSize(1);
         }
     }
