@@ -180,11 +180,14 @@ public final class TcpSocket implements AutoCloseable {
                     bridge.stack.submit(bridge.resumeTask); // room in the ring: let the stack deliver more
                     return copied;
                 }
+                // Read the end-of-stream flags before the ring's size: the stack thread writes
+                // the last bytes before it sets them, so seeing a flag makes those bytes visible.
+                final boolean eof = bridge.peerClosed;
+                final CloseReason reason = bridge.closed;
                 if (bridge.rx.size() == 0) {
-                    if (bridge.peerClosed) {
+                    if (eof) {
                         return -1;
                     }
-                    final CloseReason reason = bridge.closed;
                     if (reason != null) {
                         if (reason == CloseReason.NORMAL) {
                             return -1;

@@ -50,6 +50,13 @@ public final class TcpConnection implements Connection {
     boolean peerFinReceived;
     boolean wantWritable;
     boolean closedNotified;
+    boolean peerClosedNotified;
+    /**
+     * The connection ended normally (TIME-WAIT or CLOSED) while received bytes still wait for
+     * the application: it keeps its receive buffer, and hears onPeerClosed and onClosed, until
+     * it has taken them.
+     */
+    boolean draining;
     boolean revertedFromClosing;
 
     // RFC 6298 retransmission state
@@ -397,26 +404,61 @@ public final class TcpConnection implements Connection {
         }
     }
 
+    /**
+     * The peer's FIN was taken in (RCV.NXT passed it). The application hears of it
+     * ({@code onPeerClosed}) only after every byte before the FIN was delivered: in CLOSE-WAIT
+     * that may be later, when it resumes reading.
+     */
     private void onPeerFin(final long nowNs) {
         switch (state) {
             case SYN_RECEIVED, ESTABLISHED -> {
                 setState(TcpState.CLOSE_WAIT);
-                handler.onPeerClosed(this);
+                notifyPeerClosedIfDrained();
             }
             case FIN_WAIT_1 -> {
                 if (finSent && sndUna == finSeq + 1) {
-                    handler.onPeerClosed(this);
+                    if (receiveBuffer.readable() == 0) {
+                        notifyPeerClosed();
+                    }
                     layer.enterTimeWait(this, nowNs);
                 } else {
                     setState(TcpState.CLOSING); // simultaneous close (§3.6, Figure 13)
-                    handler.onPeerClosed(this);
+                    notifyPeerClosedIfDrained();
                 }
             }
             case FIN_WAIT_2 -> {
-                handler.onPeerClosed(this);
+                if (receiveBuffer.readable() == 0) {
+                    notifyPeerClosed();
+                }
                 layer.enterTimeWait(this, nowNs);
             }
             default -> { }
+        }
+    }
+
+    /** The last bytes of a connection that already ended were taken: now it may say so. */
+    private void finishDraining() {
+        draining = false;
+        layer.releaseReceiveBuffer(this);
+        notifyPeerClosed();
+        notifyClosed(CloseReason.NORMAL);
+    }
+
+    private void notifyPeerClosedIfDrained() {
+        final boolean afterFin = state == TcpState.CLOSE_WAIT || state == TcpState.CLOSING || state == TcpState.LAST_ACK;
+        if (peerFinReceived && afterFin && receiveBuffer.readable() == 0) {
+            notifyPeerClosed();
+        }
+    }
+
+    /**
+     * Tells the application once. Entering TIME-WAIT gives the buffers back, so bytes the
+     * application has not consumed by then are lost (it closed its side first and left them).
+     */
+    private void notifyPeerClosed() {
+        if (!peerClosedNotified) {
+            peerClosedNotified = true;
+            handler.onPeerClosed(this);
         }
     }
 
@@ -447,9 +489,14 @@ public final class TcpConnection implements Connection {
 
     /** Hands in-order bytes to the application until it stops consuming. */
     private void deliver() {
-        while (isLive()) {
+        while (isLive() || draining) {
             final int contiguous = receiveBuffer.readableContiguous();
             if (contiguous == 0) {
+                if (draining) {
+                    finishDraining();
+                } else {
+                    notifyPeerClosedIfDrained();
+                }
                 return;
             }
             final int consumed = handler.onData(this, receiveBuffer.readBuffer(), receiveBuffer.readOffset(), contiguous);
@@ -667,9 +714,14 @@ public final class TcpConnection implements Connection {
 
     /** Removes the connection and tells the application, once. */
     void terminate(final CloseReason reason) {
+        final boolean wasLive = isLive();
         setState(TcpState.CLOSED);
+        // A normal end (LAST-ACK done) keeps bytes the application has not taken yet.
+        draining = wasLive && reason == CloseReason.NORMAL && receiveBuffer != null && receiveBuffer.readable() > 0;
         layer.remove(this);
-        notifyClosed(reason);
+        if (!draining) {
+            notifyClosed(reason);
+        }
     }
 
     void notifyClosed(final CloseReason reason) {
@@ -742,7 +794,13 @@ public final class TcpConnection implements Connection {
 
     @Override
     public void abort() {
-        if (state != TcpState.CLOSED) {
+        if (draining) {
+            draining = false; // the application drops what it had not read
+            layer.releaseReceiveBuffer(this);
+            notifyClosed(CloseReason.ABORTED);
+            return;
+        }
+        if (isLive()) {
             abortWithReset(CloseReason.ABORTED, layer.nowNs());
         }
     }

@@ -704,6 +704,11 @@ public final class TcpLayer {
     }
 
     private void releaseBuffers(final TcpConnection c) {
+        releaseSendBuffer(c);
+        releaseReceiveBuffer(c);
+    }
+
+    private void releaseSendBuffer(final TcpConnection c) {
         if (c.sendBuffer != null) {
             c.sendBuffer.clear();
             if (freeSendBuffers.size() < MAX_POOLED_BUFFERS) {
@@ -711,6 +716,9 @@ public final class TcpLayer {
             }
             c.sendBuffer = null;
         }
+    }
+
+    void releaseReceiveBuffer(final TcpConnection c) {
         if (c.receiveBuffer != null) {
             c.receiveBuffer.clear();
             if (freeReceiveBuffers.size() < MAX_POOLED_BUFFERS) {
@@ -727,7 +735,13 @@ public final class TcpLayer {
 
     void remove(final TcpConnection c) {
         connections.remove(c.key);
-        releaseBuffers(c);
+        if (c.draining) {
+            // Closed normally with bytes the application has not taken yet: they stay
+            // until it does (TcpConnection.deliver gives the buffer back then).
+            releaseSendBuffer(c);
+        } else {
+            releaseBuffers(c);
+        }
         if (c.timerId != -1) {
             wheel.cancelTimer(c.timerId);
             timers.remove(c.timerId);
@@ -745,8 +759,11 @@ public final class TcpLayer {
         }
         timeWaitCurrent.setRelease(timeWaits.size());
         c.setState(TcpState.TIME_WAIT);
+        c.draining = c.receiveBuffer.readable() > 0;
         remove(c);
-        c.notifyClosed(CloseReason.NORMAL);
+        if (!c.draining) {
+            c.notifyClosed(CloseReason.NORMAL);
+        }
     }
 
     void gaugeEstablished(final int delta) {

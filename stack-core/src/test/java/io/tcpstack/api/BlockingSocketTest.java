@@ -86,7 +86,16 @@ class BlockingSocketTest {
             });
             client.getOutputStream().write(data);
             client.shutdownOutput();
-            assertThat(reader.get(30, TimeUnit.SECONDS)).isEqualTo(data);
+            final byte[] got = reader.get(30, TimeUnit.SECONDS);
+            int firstDiff = -1;
+            for (int i = 0; i < Math.min(got.length, data.length); i++) {
+                if (got[i] != data[i]) {
+                    firstDiff = i;
+                    break;
+                }
+            }
+            assertThat(got.length).as("length (first difference at %d)", firstDiff).isEqualTo(data.length);
+            assertThat(firstDiff).as("first differing byte").isEqualTo(-1);
         }
         assertThat(echoed.get(30, TimeUnit.SECONDS)).isEqualTo(data.length);
     }

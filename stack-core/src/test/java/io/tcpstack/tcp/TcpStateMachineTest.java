@@ -382,6 +382,42 @@ class TcpStateMachineTest {
         }
 
         @Test
+        void peerClosed_comesOnlyAfterEveryByteBeforeTheFinWasTaken() {
+            final int iss = establishPassive();
+            app.consumeLimit = 0; // the application is not reading
+            peer.send(ACK | PSH | FIN, PEER_ISN + 1, iss + 1, bytes("tail"));
+            assertThat(app.connection.state()).isEqualTo(TcpState.CLOSE_WAIT);
+            assertThat(app.events).doesNotContain("peerClosed");
+
+            app.consumeLimit = Integer.MAX_VALUE;
+            stack.stack.submit(() -> app.connection.resumeReading());
+            stack.run();
+            assertThat(app.received.toString(StandardCharsets.US_ASCII)).isEqualTo("tail");
+            assertThat(app.events).containsExactly("connected", "peerClosed");
+        }
+
+        @Test
+        void bytesNotYetTaken_surviveTheEndOfTheConnection_inTimeWait() {
+            final int iss = establishPassive();
+            stack.stack.submit(() -> app.connection.close());
+            stack.run();
+            peer.collect();
+            peer.send(ACK, PEER_ISN + 1, iss + 2, NONE); // our FIN acknowledged: FIN-WAIT-2
+            app.consumeLimit = 0;
+            peer.send(ACK | PSH | FIN, PEER_ISN + 1, iss + 2, bytes("last words"));
+            assertThat(stack.stack.tcp().timeWaitCount()).as("the protocol moved on").isEqualTo(1);
+            assertThat(stack.stack.tcp().connectionCount()).isZero();
+            assertThat(app.events).as("but the application has not read yet").containsExactly("connected");
+
+            app.consumeLimit = Integer.MAX_VALUE;
+            stack.stack.submit(() -> app.connection.resumeReading());
+            stack.run();
+            assertThat(app.received.toString(StandardCharsets.US_ASCII)).isEqualTo("last words");
+            assertThat(app.events).containsExactly("connected", "peerClosed", "closed:NORMAL");
+            assertThat(stack.stack.tcp().pooledBuffers()).as("both buffers back in the pool").isEqualTo(2);
+        }
+
+        @Test
         void halfClose_theApplicationKeepsSendingAfterThePeersFin() {
             final int iss = establishPassive();
             peer.send(FIN | ACK, PEER_ISN + 1, iss + 1, NONE);
