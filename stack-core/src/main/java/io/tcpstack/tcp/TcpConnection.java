@@ -48,6 +48,8 @@ public final class TcpConnection implements Connection {
     boolean finSent;
     int finSeq;
     boolean peerFinReceived;
+    boolean heldFin;
+    int heldFinSeq;
     boolean wantWritable;
     boolean closedNotified;
     boolean peerClosedNotified;
@@ -272,14 +274,23 @@ public final class TcpConnection implements Connection {
                 layer.countDrop(TcpLayer.DROP_DATA_AFTER_FIN);
             }
         }
-        // Eighth: FIN, processed only once every byte before it has arrived.
+        // Eighth: FIN, processed once every byte before it has arrived; a FIN that came with
+        // or after out-of-order data is held until the gap is filled (§3.10.7.4, as Linux).
         boolean finNow = false;
-        if (seg.has(TcpHeader.FIN) && !peerFinReceived && seg.seq + seg.dataLength == rcvNxt) {
+        if (seg.has(TcpHeader.FIN) && !peerFinReceived) {
+            final int finAt = seg.seq + seg.dataLength;
+            if (!Seq.lt(finAt, rcvNxt)) {
+                heldFin = true;    // taken below at once, or when the bytes before it arrive
+                heldFinSeq = finAt;
+            }
+        }
+        if (heldFin && rcvNxt == heldFinSeq && !peerFinReceived) {
+            heldFin = false;
             rcvNxt++;
             peerFinReceived = true;
             finNow = true;
         }
-        if (seg.dataLength > 0 || finNow) {
+        if (seg.dataLength > 0 || seg.has(TcpHeader.FIN)) {
             sendAck(nowNs); // immediate ACK; delayed ACK (RFC 9293 §3.8.6.3) comes with the loss work
         }
         deliver();
@@ -342,6 +353,11 @@ public final class TcpConnection implements Connection {
         // Send window update (§3.10.7.4): only from a segment newer than the last update.
         if (Seq.lt(sndWl1, seg.seq) || (sndWl1 == seg.seq && Seq.le(sndWl2, seg.ack))) {
             updateWindow(seg);
+        }
+        if (sndWnd == 0 && sndNxt != sndUna) {
+            // RFC 1122 §4.2.2.17: the peer answers our zero-window probe, so it is alive: a
+            // connection is never given up while its probes are acknowledged.
+            retries = 0;
         }
         final boolean finAcked = finSent && sndUna == finSeq + 1;
         switch (state) {

@@ -342,6 +342,58 @@ class TcpStateMachineTest {
         }
 
         @Test
+        void zeroWindowHeldForManyRtos_isNotAbortedWhileProbesAreAnswered_rfc1122_4_2_2_17() {
+            final int iss = establishPassive();
+            peer.window = 0;
+            peer.send(ACK, PEER_ISN + 1, iss + 1, NONE);
+            stack.stack.submit(() -> app.connection.send(new UnsafeBuffer(bytes("data")), 0, 4));
+            stack.run();
+            int probes = 0;
+            // Far longer than 15 backed-off retransmissions would last: answer each probe
+            // as a receiver with a closed window does (an ACK of nothing new, window 0).
+            for (int s = 0; s < 3600 && app.closeReason == null; s++) {
+                for (final Seg probe : peer.advanceMs(1000)) {
+                    assertThat(probe.data()).hasSize(1);
+                    probes++;
+                    peer.send(ACK, PEER_ISN + 1, iss + 1, NONE);
+                }
+            }
+            assertThat(app.closeReason).as("still open after an hour of zero window").isNull();
+            assertThat(probes).isGreaterThan(15);
+            peer.window = 64240;
+            final List<Seg> resumed = peer.send(ACK, PEER_ISN + 1, iss + 1, NONE);
+            // The probe carried the first byte, still unacknowledged: the rest follows it.
+            assertThat(resumed.get(0).seq()).isEqualTo(iss + 2);
+            assertThat(new String(resumed.get(0).data(), StandardCharsets.US_ASCII)).isEqualTo("ata");
+        }
+
+        @Test
+        void zeroWindowProbes_unanswered_giveUpAfterTheRetryLimit_rfc9293_3_8_3() {
+            final int iss = establishPassive();
+            peer.window = 0;
+            peer.send(ACK, PEER_ISN + 1, iss + 1, NONE);
+            stack.stack.submit(() -> app.connection.send(new UnsafeBuffer(bytes("data")), 0, 4));
+            stack.run();
+            for (int s = 0; s < 3600 && app.closeReason == null; s++) {
+                peer.advanceMs(1000);
+            }
+            assertThat(app.closeReason).isEqualTo(CloseReason.TIMEOUT);
+        }
+
+        @Test
+        void finBeforeMissingData_isHeld_andTakenWhenTheGapFills_rfc9293_3_10_7_4() {
+            final int iss = establishPassive();
+            final List<Seg> dup = peer.send(ACK | FIN, PEER_ISN + 6, iss + 1, bytes("world"));
+            assertThat(dup.get(0).ack()).as("a duplicate ACK for the gap").isEqualTo(PEER_ISN + 1);
+            assertThat(app.connection.state()).isEqualTo(TcpState.ESTABLISHED);
+            final List<Seg> all = peer.send(ACK, PEER_ISN + 1, iss + 1, bytes("hello"));
+            assertThat(all.get(0).ack()).as("hello, world and the FIN").isEqualTo(PEER_ISN + 12);
+            assertThat(app.received.toString(StandardCharsets.US_ASCII)).isEqualTo("helloworld");
+            assertThat(app.connection.state()).isEqualTo(TcpState.CLOSE_WAIT);
+            assertThat(app.events).containsExactly("connected", "peerClosed");
+        }
+
+        @Test
         void applicationThatConsumesNothing_shrinksTheWindow_rfc9293_3_8_6() {
             final StackHarness small = new StackHarness(StackConfig.builder().localAddress(TestPackets.STACK)
                 .tcpBufferBytes(16384).build(), null);
