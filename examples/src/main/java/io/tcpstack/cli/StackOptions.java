@@ -80,8 +80,9 @@ final class StackOptions {
         description = "A completing ACK when the accept queue is full: drop (the client retries) or reset. Default: ${DEFAULT-VALUE}.")
     String acceptOverflow;
 
-    @Option(names = "--idle", paramLabel = "STRATEGY", defaultValue = "backoff",
-        description = "Stack thread idle strategy: backoff, yield, spin, sleep. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--idle", paramLabel = "STRATEGY", defaultValue = "wake",
+        description = "Stack thread idle strategy: wake (park until a packet arrives), backoff, yield, spin, sleep. "
+            + "Default: ${DEFAULT-VALUE}.")
     String idle;
 
     /** Checked, parsed settings; every user error becomes a one-line {@link UserError}. */
@@ -177,14 +178,26 @@ final class StackOptions {
         }
     }
 
+    /**
+     * The stack thread's idle strategy; {@code wake} needs the stack (it parks until a packet
+     * or task arrives), the others do not.
+     */
+    static IdleStrategy idleStrategy(final String name, final io.tcpstack.api.TcpStack stack) {
+        if (name.equals("wake")) {
+            return stack.wakeableIdleStrategy(100, 10, TimeUnit.MILLISECONDS.toNanos(1));
+        }
+        return idleStrategy(name);
+    }
+
     static IdleStrategy idleStrategy(final String name) {
         return switch (name) {
+            case "wake" -> null; // checked here, built by idleStrategy(name, stack)
             case "backoff" -> new BackoffIdleStrategy(100, 10, TimeUnit.MICROSECONDS.toNanos(1),
                 TimeUnit.MICROSECONDS.toNanos(100));
             case "yield" -> new YieldingIdleStrategy();
             case "spin" -> new BusySpinIdleStrategy();
             case "sleep" -> new SleepingMillisIdleStrategy(1);
-            default -> throw new UserError("--idle " + name + ": unknown (backoff, yield, spin, sleep).", 2);
+            default -> throw new UserError("--idle " + name + ": unknown (wake, backoff, yield, spin, sleep).", 2);
         };
     }
 

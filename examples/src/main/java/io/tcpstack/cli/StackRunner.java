@@ -64,7 +64,7 @@ final class StackRunner {
             stackOwnsPcap = true; // closed by the agent's onClose
             setUp.accept(stack);
             final AtomicCounter errors = stackCounters.newCounter("stack.errors");
-            runner = new AgentRunner(StackOptions.idleStrategy(s.idle()), ex -> {
+            runner = new AgentRunner(StackOptions.idleStrategy(s.idle(), stack), ex -> {
                 System.err.println("tcpstack: error on the stack thread (a bug; please report):");
                 ex.printStackTrace();
             }, errors, stack);

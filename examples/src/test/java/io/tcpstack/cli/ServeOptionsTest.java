@@ -42,7 +42,12 @@ class ServeOptionsTest {
         "--stack-addr nonsense        | tcpstack: --stack-addr 'nonsense' is not an IPv4 address (expected a.b.c.d).",
         "--tun averyveryverylongname0 | tcpstack: --tun 'averyveryverylongname0': invalid interface name (at most 15 of letters, digits, '_', '.', '-').",
         "--netns bad/name             | tcpstack: --netns 'bad/name': invalid name (letters, digits, '_', '.', '-'; at most 64).",
-        "--idle never                 | tcpstack: --idle never: unknown (backoff, yield, spin, sleep).",
+        "--idle never                 | tcpstack: --idle never: unknown (wake, backoff, yield, spin, sleep).",
+        "--syn-backlog 0              | tcpstack: --syn-backlog 0: out of range (1..1000000).",
+        "--accept-backlog 2000000     | tcpstack: --accept-backlog 2000000: out of range (1..1000000).",
+        "--syn-cookies maybe          | tcpstack: --syn-cookies 'maybe': expected off, on or always.",
+        "--syn-ack-retries 16         | tcpstack: --syn-ack-retries 16: out of range (0..15).",
+        "--accept-overflow ignore     | tcpstack: --accept-overflow 'ignore': expected drop or reset.",
     })
     void badOption_failsAtStartWithOneLine(final String option, final String message) {
         final String[] parts = option.trim().split(" ");

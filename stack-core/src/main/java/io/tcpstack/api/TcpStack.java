@@ -35,6 +35,7 @@ public final class TcpStack implements Agent {
     private final Ipv4Input input;
     private final TcpLayer tcp;
     private final ManyToOneConcurrentArrayQueue<Runnable> tasks = new ManyToOneConcurrentArrayQueue<>(1024);
+    private volatile WakeableIdleStrategy wakeable;
 
     /**
      * @param counters where the stack allocates its counters (the caller closes them)
@@ -122,7 +123,31 @@ public final class TcpStack implements Agent {
      * @return false if the task queue (1024) is full
      */
     public boolean submit(final Runnable task) {
-        return tasks.offer(task);
+        final boolean taken = tasks.offer(task);
+        final WakeableIdleStrategy idle = wakeable;
+        if (taken && idle != null) {
+            idle.wake();
+        }
+        return taken;
+    }
+
+    /**
+     * An idle strategy for the thread that runs this stack which parks when there is
+     * nothing to do and is woken at once by an arriving packet (if the link can tell, as
+     * the TUN link does) or a submitted task. One per stack.
+     *
+     * @param maxParkNs longest park, so timers run (they have 1 ms resolution anyway)
+     */
+    public synchronized WakeableIdleStrategy wakeableIdleStrategy(final int spins, final int yields,
+        final long maxParkNs) {
+        if (wakeable != null) {
+            throw new IllegalStateException("the stack already has its wakeable idle strategy");
+        }
+        final WakeableIdleStrategy idle = new WakeableIdleStrategy(spins, yields, maxParkNs,
+            () -> !tasks.isEmpty() || link.hasPending());
+        link.onArrival(idle::wake);
+        wakeable = idle;
+        return idle;
     }
 
     /** The TCP layer, for tests and tools on the stack thread. */

@@ -96,6 +96,7 @@ public final class MemoryLink implements PacketLink {
     }
 
     /** True if packets wait in this end's inbound ring. */
+    @Override
     public boolean hasPending() {
         return inbound.size() > 0;
     }

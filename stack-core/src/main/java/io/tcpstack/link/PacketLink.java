@@ -24,6 +24,23 @@ public interface PacketLink extends AutoCloseable {
      */
     boolean send(DirectBuffer buffer, int offset, int length);
 
+    /**
+     * Whether received packets wait to be polled. Any thread; it must see what the link's
+     * producer published. Links that cannot tell say {@code false}: a parked stack thread
+     * then finds their packets only when its park times out.
+     */
+    default boolean hasPending() {
+        return false;
+    }
+
+    /**
+     * Asks the link to run {@code waker} (from its own thread) after it made a received
+     * packet visible to {@link #poll}, so a parked stack thread can be woken at once. Links
+     * without a thread of their own ignore it.
+     */
+    default void onArrival(final Runnable waker) {
+    }
+
     /** The largest packet, in bytes, this link carries (the interface MTU). */
     int mtu();
 

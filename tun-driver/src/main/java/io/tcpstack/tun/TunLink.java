@@ -141,6 +141,18 @@ public final class TunLink implements PacketLink {
         return BitUtil.align(RecordDescriptor.HEADER_LENGTH + LENGTH_PREFIX + mtu, RecordDescriptor.ALIGNMENT);
     }
 
+    /** Frames wait in the ring. */
+    @Override
+    public boolean hasPending() {
+        return ring.size() > 0;
+    }
+
+    /** The reader thread runs {@code waker} after committing each frame. */
+    @Override
+    public void onArrival(final Runnable waker) {
+        reader.waker = java.util.Objects.requireNonNull(waker, "waker");
+    }
+
     /**
      * Hands up to {@code limit} frames to {@code handler}, each from the ring's memory: the
      * buffer is valid only during the call. Never blocks.
@@ -279,6 +291,8 @@ public final class TunLink implements PacketLink {
         private final AtomicCounter rxRingFull;
         private final AtomicCounter rxErrors;
         private volatile boolean running = true;
+        /** Run after each committed frame (wakes a parked stack thread); set once before use. */
+        private volatile Runnable waker = () -> { };
 
         Reader(final int fd, final int mtu, final RingBuffer ring, final StackCounters counters) {
             this.fd = fd;
@@ -338,6 +352,7 @@ public final class TunLink implements PacketLink {
                     ring.commit(index);
                     rxPackets.incrementRelease();
                     rxBytes.getAndAddRelease(length);
+                    waker.run();
                 } else {
                     final long length = libc.read(fd, scratch.addressOffset(), scratch.capacity());
                     if (length < 0) {
