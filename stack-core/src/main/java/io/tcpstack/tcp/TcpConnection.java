@@ -61,6 +61,14 @@ public final class TcpConnection implements Connection {
     boolean draining;
     boolean revertedFromClosing;
 
+    // RFC 5681 / RFC 6582 congestion control and loss recovery
+    CongestionControl cc;
+    int dupAcks;
+    boolean inRecovery;
+    boolean partialAckSeen;
+    int recover;
+    long lastSendNs;
+
     // RFC 6298 retransmission state
     long srttNs;
     long rttvarNs;
@@ -89,6 +97,7 @@ public final class TcpConnection implements Connection {
         this.sendBuffer = sendBuffer;
         this.receiveBuffer = receiveBuffer;
         this.rtoNs = layer.initialRtoNs;
+        this.cc = new NewReno(536);
     }
 
     // ---------------------------------------------------------------- opens
@@ -331,9 +340,14 @@ public final class TcpConnection implements Connection {
             layer.challengeAck(this, nowNs);
             return false;
         }
+        // RFC 5681 §2: a duplicate ACK acknowledges nothing new, carries no data, SYN or
+        // FIN, leaves the window as it was, while data is outstanding.
+        final boolean duplicate = seg.ack == sndUna && seg.dataLength == 0
+            && !seg.has(TcpHeader.SYN | TcpHeader.FIN) && seg.window == sndWnd && sndNxt != sndUna;
         if (Seq.gt(seg.ack, sndUna)) {
             sampleRtt(seg.ack, nowNs);
-            int acked = seg.ack - sndUna;
+            final int ackedSeq = seg.ack - sndUna;
+            int acked = ackedSeq;
             if (finSent && seg.ack == finSeq + 1) {
                 acked--; // the FIN's sequence number is not a byte in the buffer
             }
@@ -349,6 +363,9 @@ public final class TcpConnection implements Connection {
             if (acked > 0) {
                 wantWritable = true;
             }
+            onNewAck(seg.ack, ackedSeq, nowNs);
+        } else if (duplicate) {
+            onDuplicateAck(nowNs);
         }
         // Send window update (§3.10.7.4): only from a segment newer than the last update.
         if (Seq.lt(sndWl1, seg.seq) || (sndWl1 == seg.seq && Seq.le(sndWl2, seg.ack))) {
@@ -381,6 +398,63 @@ public final class TcpConnection implements Connection {
             default -> { }
         }
         return true;
+    }
+
+    /** RFC 6582 §3.2 steps 3 and 5, or RFC 5681 §3.1 growth outside recovery. */
+    private void onNewAck(final int ack, final int ackedSeq, final long nowNs) {
+        dupAcks = 0;
+        if (!inRecovery) {
+            cc.onAck(ackedSeq, nowNs);
+            return;
+        }
+        if (Seq.gt(ack, recover)) {
+            // Full acknowledgment: everything out when recovery began is acknowledged.
+            inRecovery = false;
+            cc.onRecoveryEnd(sndNxt - sndUna);
+            return;
+        }
+        // Partial acknowledgment: the next hole is lost too; resend it at once.
+        cc.onPartialAck(ackedSeq);
+        retransmitFirstUnacknowledged(nowNs);
+        if (!partialAckSeen) {
+            partialAckSeen = true;
+            retransmitDeadlineNs = nowNs + rtoNs; // step 5: reset the timer on the first one only
+        }
+    }
+
+    /** RFC 5681 §3.2 and RFC 6582 §3.2 steps 2 and 4: fast retransmit and recovery. */
+    private void onDuplicateAck(final long nowNs) {
+        dupAcks++;
+        layer.countDuplicateAck();
+        if (inRecovery) {
+            cc.onDuplicateAckInRecovery(); // transmit() below may send new data now
+            return;
+        }
+        // Step 2: the third duplicate, and the ACK covers more than the last recovery point
+        // (otherwise these duplicates are likely echoes of our own retransmissions: step 1A).
+        if (dupAcks == 3 && Seq.gt(sndUna, recover)) {
+            inRecovery = true;
+            partialAckSeen = false;
+            recover = sndNxt - 1;
+            cc.onFastRetransmit(sndNxt - sndUna);
+            layer.countFastRetransmit();
+            retransmitFirstUnacknowledged(nowNs);
+        }
+    }
+
+    /** Sends the first unacknowledged segment again (fast retransmit, partial ACK), SND.NXT unchanged. */
+    private void retransmitFirstUnacknowledged(final long nowNs) {
+        final boolean finOut = finSent && Seq.gt(sndNxt, finSeq);
+        final int dataOut = sndNxt - sndUna - (finOut ? 1 : 0);
+        final int length = Math.min(sendMss, dataOut);
+        rttStartNs = NO_SAMPLE; // Karn: no sample across a retransmission
+        layer.countRetransmit();
+        if (length > 0) {
+            final int flags = TcpHeader.ACK | (finOut && length == dataOut ? TcpHeader.FIN : 0);
+            layer.sendData(this, sndUna, flags, 0, length, nowNs);
+        } else if (finOut) {
+            layer.sendControl(this, finSeq, rcvNxt, TcpHeader.FIN | TcpHeader.ACK, false, nowNs);
+        }
     }
 
     private void updateWindow(final Segment seg) {
@@ -497,6 +571,8 @@ public final class TcpConnection implements Connection {
     }
 
     private void establish() {
+        cc = new NewReno(sendMss);
+        recover = iss; // RFC 6582 §3.2 step 1
         setState(TcpState.ESTABLISHED);
         handler.onConnected(this);
     }
@@ -537,10 +613,14 @@ public final class TcpConnection implements Connection {
             && state != TcpState.FIN_WAIT_1 && state != TcpState.LAST_ACK) {
             return;
         }
+        if (sndNxt == sndUna && lastSendNs != 0 && nowNs - lastSendNs > rtoNs) {
+            cc.onIdleRestart(); // RFC 5681 §4.1: idle for longer than an RTO
+        }
         for (int guard = 0; guard < 1024; guard++) {
             final int inFlight = sndNxt - sndUna - (finSent && Seq.gt(sndNxt, finSeq) ? 1 : 0);
             final int unsent = sendBuffer.size() - inFlight;
-            final int windowLeft = sndUna + sndWnd - sndNxt;
+            // RFC 5681 §3.1: at most min(cwnd, rwnd) outstanding.
+            final int windowLeft = sndUna + Math.min(sndWnd, cc.cwnd()) - sndNxt;
             if (unsent > 0 && windowLeft > 0) {
                 final int length = Math.min(Math.min(unsent, windowLeft), sendMss);
                 final boolean last = length == unsent;
@@ -550,6 +630,7 @@ public final class TcpConnection implements Connection {
                     flags |= TcpHeader.FIN;
                 }
                 layer.sendData(this, sndNxt, flags, inFlight, length, nowNs);
+                lastSendNs = nowNs;
                 if (rttStartNs == NO_SAMPLE) {
                     rttSeq = sndNxt;
                     rttStartNs = nowNs;
@@ -670,6 +751,14 @@ public final class TcpConnection implements Connection {
                     // Only the FIN is outstanding: send it again.
                     layer.sendControl(this, finSeq, rcvNxt, TcpHeader.FIN | TcpHeader.ACK, false, nowNs);
                     return;
+                }
+                // RFC 5681 §3.1 / RFC 6582 §4: a timeout collapses the window to one segment
+                // and ends any fast recovery; a lost zero-window probe is not congestion.
+                if (sndWnd != 0) {
+                    cc.onRetransmitTimeout(sndNxt - sndUna);
+                    inRecovery = false;
+                    dupAcks = 0;
+                    recover = sndNxt - 1;
                 }
                 // Go back to SND.UNA and send again from there, the FIN after the data.
                 sndNxt = sndUna;

@@ -120,6 +120,8 @@ public final class TcpLayer {
     private final AtomicCounter duplicateData;
     private final AtomicCounter outOfOrder;
     private final AtomicCounter timeouts;
+    private final AtomicCounter fastRetransmits;
+    private final AtomicCounter duplicateAcks;
     private final AtomicCounter windowProbes;
     private final AtomicCounter timeWaitEntered;
     private final AtomicCounter timeWaitRecycled;
@@ -190,6 +192,8 @@ public final class TcpLayer {
         duplicateData = counters.newCounter("tcp.rx.duplicate_data");
         outOfOrder = counters.newCounter("tcp.rx.out_of_order");
         timeouts = counters.newCounter("tcp.timeouts");
+        fastRetransmits = counters.newCounter("tcp.fast_retransmits");
+        duplicateAcks = counters.newCounter("tcp.rx.duplicate_acks");
         windowProbes = counters.newCounter("tcp.tx.window_probes");
         timeWaitEntered = counters.newCounter("tcp.timewait.entered");
         timeWaitRecycled = counters.newCounter("tcp.timewait.recycled");
@@ -896,6 +900,14 @@ public final class TcpLayer {
 
     void countTimeout() {
         timeouts.incrementRelease();
+    }
+
+    void countFastRetransmit() {
+        fastRetransmits.incrementRelease();
+    }
+
+    void countDuplicateAck() {
+        duplicateAcks.incrementRelease();
     }
 
     void countWindowProbe() {
