@@ -36,6 +36,7 @@ public final class StackConfig {
     private final SynCookies synCookies;
     private final int synAckRetries;
     private final boolean resetOnAcceptOverflow;
+    private final long delayedAckNs;
 
     private StackConfig(final Builder b) {
         this.localAddress = b.localAddress;
@@ -59,6 +60,7 @@ public final class StackConfig {
         this.synCookies = b.synCookies;
         this.synAckRetries = b.synAckRetries;
         this.resetOnAcceptOverflow = b.resetOnAcceptOverflow;
+        this.delayedAckNs = b.delayedAckNs;
     }
 
     public static Builder builder() {
@@ -179,6 +181,15 @@ public final class StackConfig {
         return resetOnAcceptOverflow;
     }
 
+    /**
+     * Longest delay of an ACK for in-order data (RFC 9293 §3.8.6.3, RFC 1122 §4.2.3.2: every
+     * second full-sized segment is acknowledged at once, out-of-order data and FINs too);
+     * 0 acknowledges every segment at once. Default 40 ms, Linux's minimum.
+     */
+    public long delayedAckNs() {
+        return delayedAckNs;
+    }
+
     /** Builder with the defaults documented on each setter. */
     public static final class Builder {
         private int localAddress = IpAddress.parse("10.7.0.2");
@@ -202,8 +213,15 @@ public final class StackConfig {
         private SynCookies synCookies = SynCookies.ON;
         private int synAckRetries = 5;
         private boolean resetOnAcceptOverflow;
+        private long delayedAckNs = TimeUnit.MILLISECONDS.toNanos(40);
 
         private Builder() {
+        }
+
+        /** Longest ACK delay, 0..200 ms; 0 acknowledges every segment at once. Default 40 ms. */
+        public Builder delayedAckNs(final long value) {
+            this.delayedAckNs = value;
+            return this;
         }
 
         /** Half-open connections per listener, 1..1,000,000. Default 1024. */
@@ -359,6 +377,9 @@ public final class StackConfig {
             }
             if (acceptBacklog < 1 || acceptBacklog > 1_000_000) {
                 throw new IllegalArgumentException("acceptBacklog " + acceptBacklog + ": out of range (1..1000000)");
+            }
+            if (delayedAckNs < 0 || delayedAckNs > TimeUnit.MILLISECONDS.toNanos(200)) {
+                throw new IllegalArgumentException("delayedAckNs " + delayedAckNs + ": out of range (0..200 ms)");
             }
             if (synAckRetries < 0 || synAckRetries > 15) {
                 throw new IllegalArgumentException("synAckRetries " + synAckRetries + ": out of range (0..15)");

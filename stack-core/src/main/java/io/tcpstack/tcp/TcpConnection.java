@@ -80,6 +80,10 @@ public final class TcpConnection implements Connection {
     int rttSeq;
     long rttStartNs = NO_SAMPLE;
 
+    // RFC 9293 §3.8.6.3 delayed ACK: bytes taken in since our last ACK, and its deadline
+    int unackedBytes;
+    long delayedAckDeadlineNs = Long.MAX_VALUE;
+
     // timer wheel registration
     long timerId = -1;
     long timerDeadlineNs = Long.MAX_VALUE;
@@ -276,11 +280,13 @@ public final class TcpConnection implements Connection {
         }
         // Sixth: URG is not implemented: the urgent pointer is ignored, data delivered in line.
         // Seventh: segment text.
+        boolean ackNow = false;
         if (seg.dataLength > 0) {
             if (state == TcpState.ESTABLISHED || state == TcpState.FIN_WAIT_1 || state == TcpState.FIN_WAIT_2) {
-                receiveText(seg);
+                ackNow = receiveText(seg);
             } else {
                 layer.countDrop(TcpLayer.DROP_DATA_AFTER_FIN);
+                ackNow = true;
             }
         }
         // Eighth: FIN, processed once every byte before it has arrived; a FIN that came with
@@ -299,8 +305,17 @@ public final class TcpConnection implements Connection {
             peerFinReceived = true;
             finNow = true;
         }
-        if (seg.dataLength > 0 || seg.has(TcpHeader.FIN)) {
-            sendAck(nowNs); // immediate ACK; delayed ACK (RFC 9293 §3.8.6.3) comes with the loss work
+        if (seg.has(TcpHeader.FIN) || ackNow || (seg.dataLength > 0 && layer.delayedAckNs == 0)) {
+            sendAck(nowNs);
+        } else if (seg.dataLength > 0) {
+            // RFC 9293 §3.8.6.3, RFC 1122 §4.2.3.2: at least every second full-sized segment,
+            // and never later than the delay. Data the application sends in answer
+            // (transmit() below) carries the ACK and cancels the delay.
+            if (unackedBytes >= 2 * layer.ourMss) {
+                sendAck(nowNs);
+            } else if (delayedAckDeadlineNs == Long.MAX_VALUE) {
+                delayedAckDeadlineNs = nowNs + layer.delayedAckNs;
+            }
         }
         deliver();
         if (finNow) {
@@ -468,8 +483,13 @@ public final class TcpConnection implements Connection {
         }
     }
 
-    /** Trims the text to the receive window (§3.10.7.4) and stores it, in order or not. */
-    private void receiveText(final Segment seg) {
+    /**
+     * Trims the text to the receive window (§3.10.7.4) and stores it, in order or not.
+     *
+     * @return true if the ACK must go at once (RFC 5681 §4.2, RFC 9293 §3.8.6.3): the
+     *         segment was out of order, a duplicate, or filled (part of) a gap
+     */
+    private boolean receiveText(final Segment seg) {
         int offset = seg.seq - rcvNxt;   // may be negative: part already received
         int dataOffset = seg.dataOffset;
         int length = seg.dataLength;
@@ -484,14 +504,17 @@ public final class TcpConnection implements Connection {
         }
         if (length <= 0) {
             layer.countDuplicateData();
-            return;
+            return true;
         }
+        final boolean gaps = receiveBuffer.outOfOrderRangeCount() > 0;
         final int advanced = receiveBuffer.write(offset, seg.data, dataOffset, length);
         if (advanced > 0) {
             rcvNxt += advanced;
-        } else {
-            layer.countOutOfOrder();
+            unackedBytes += advanced;
+            return gaps || offset > 0;
         }
+        layer.countOutOfOrder();
+        return true;
     }
 
     /**
@@ -667,6 +690,12 @@ public final class TcpConnection implements Connection {
         }
     }
 
+    /** Every segment we send carries ACK = RCV.NXT: nothing is owed any more. */
+    void ackSent() {
+        unackedBytes = 0;
+        delayedAckDeadlineNs = Long.MAX_VALUE;
+    }
+
     void sendAck(final long nowNs) {
         layer.sendControl(this, sndNxt, rcvNxt, TcpHeader.ACK, false, nowNs);
     }
@@ -704,12 +733,15 @@ public final class TcpConnection implements Connection {
 
     // ---------------------------------------------------------------- timers
 
-    /** Earliest of the retransmission and persist deadlines. */
+    /** Earliest of the retransmission, persist and delayed-ACK deadlines. */
     long nextDeadlineNs() {
-        return Math.min(retransmitDeadlineNs, persistDeadlineNs);
+        return Math.min(Math.min(retransmitDeadlineNs, persistDeadlineNs), delayedAckDeadlineNs);
     }
 
     void onTimer(final long nowNs) {
+        if (delayedAckDeadlineNs != Long.MAX_VALUE && nowNs - delayedAckDeadlineNs >= 0 && isLive()) {
+            sendAck(nowNs);
+        }
         if (retransmitDeadlineNs != Long.MAX_VALUE && nowNs - retransmitDeadlineNs >= 0) {
             onRetransmitTimeout(nowNs);
         }

@@ -56,13 +56,14 @@ public final class TcpLayer {
     final long clockGranularityNs = TICK_NS;
     final int maxRetries;
     final int synRetries;
+    final long delayedAckNs;
     private final int synBacklog;
     private final int defaultAcceptBacklog;
     private final int synAckRetries;
     private final SynCookies cookieMode;
     private final boolean resetOnAcceptOverflow;
     private final SynCookieCodec cookies;
-    private final int ourMss;
+    final int ourMss;
 
     private final Long2ObjectHashMap<TcpConnection> connections = new Long2ObjectHashMap<>();
     private final Int2ObjectHashMap<Listener> listeners = new Int2ObjectHashMap<>();
@@ -141,6 +142,7 @@ public final class TcpLayer {
         this.maxRtoNs = config.maxRtoNs();
         this.maxRetries = config.maxRetries();
         this.synRetries = config.synRetries();
+        this.delayedAckNs = config.delayedAckNs();
         this.synBacklog = config.synBacklog();
         this.defaultAcceptBacklog = config.acceptBacklog();
         this.synAckRetries = config.synAckRetries();
@@ -809,6 +811,9 @@ public final class TcpLayer {
         final long nowNs) {
         final int window = c.receiveWindow();
         c.lastAdvertisedWindow = window;
+        if ((flags & TcpHeader.ACK) != 0) {
+            c.ackSent();
+        }
         emit(c.remoteAddress, c.localPort, c.remotePort, seq, ack, flags, window, mssOption, null, 0, 0, nowNs);
     }
 
@@ -816,6 +821,7 @@ public final class TcpLayer {
         final long nowNs) {
         final int window = c.receiveWindow();
         c.lastAdvertisedWindow = window;
+        c.ackSent();
         emit(c.remoteAddress, c.localPort, c.remotePort, seq, c.rcvNxt, flags, window, false,
             c.sendBuffer, bufferOffset, length, nowNs);
     }

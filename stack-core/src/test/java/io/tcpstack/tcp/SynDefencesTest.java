@@ -37,7 +37,7 @@ class SynDefencesTest {
     private static final byte[] NONE = new byte[0];
 
     private static StackHarness stack(final int synBacklog, final SynCookies cookies) {
-        return new StackHarness(StackConfig.builder().localAddress(TestPackets.STACK).synBacklog(synBacklog)
+        return new StackHarness(StackConfig.builder().localAddress(TestPackets.STACK).delayedAckNs(0).synBacklog(synBacklog)
             .synCookies(cookies).mslNs(TimeUnit.SECONDS.toNanos(1)).build(), null);
     }
 
@@ -86,7 +86,7 @@ class SynDefencesTest {
 
         @Test
         void synAckRetransmissions_backOffAndAreBounded_thenTheEntryFrees_rfc6298_5_5() {
-            final StackHarness s = new StackHarness(StackConfig.builder().localAddress(TestPackets.STACK)
+            final StackHarness s = new StackHarness(StackConfig.builder().localAddress(TestPackets.STACK).delayedAckNs(0)
                 .synBacklog(2).synAckRetries(2).synCookies(SynCookies.OFF).build(), null);
             s.stack.listen(PORT, 16, RecordingHandler::new);
             final TcpPeer peer = new TcpPeer(s, 30000, PORT);
@@ -206,7 +206,7 @@ class SynDefencesTest {
         @ParameterizedTest(name = "peer MSS {0} → class {1}")
         @CsvSource({"536, 536", "1000, 536", "1300, 1300", "1439, 1300", "1440, 1440", "1460, 1460", "9000, 1460"})
         void roundTrip_createsTheConnection_withTheMssClass_rfc4987_3_6(final int peerMss, final int expected) {
-            final StackHarness s = new StackHarness(StackConfig.builder().localAddress(TestPackets.STACK)
+            final StackHarness s = new StackHarness(StackConfig.builder().localAddress(TestPackets.STACK).delayedAckNs(0)
                 .synBacklog(2).mtu(9000).build(), null);
             final RecordingHandler app = new RecordingHandler();
             s.stack.listen(PORT, 16, () -> app);
@@ -374,7 +374,7 @@ class SynDefencesTest {
 
         @Test
         void full_withResetConfigured_answersRst_andForgetsTheEntry() {
-            final StackHarness s = new StackHarness(StackConfig.builder().localAddress(TestPackets.STACK)
+            final StackHarness s = new StackHarness(StackConfig.builder().localAddress(TestPackets.STACK).delayedAckNs(0)
                 .resetOnAcceptOverflow(true).build(), null);
             final io.tcpstack.tcp.Listener listener = s.stack.listen(PORT, 1, RecordingHandler::new);
             listener.acceptQueueDepth(() -> 1);

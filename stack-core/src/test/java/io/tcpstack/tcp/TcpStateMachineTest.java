@@ -26,14 +26,15 @@ import io.tcpstack.testing.TestPackets;
 
 /**
  * The TCP state machine, segment in → segments out, in simulated time (RFC 9293 §3.10).
- * The peer is the test; the stack listens on port 80 or connects out.
+ * The peer is the test; the stack listens on port 80 or connects out. ACKs are not
+ * delayed here (each rule's answer is seen at once), except in {@link DelayedAck}.
  */
 class TcpStateMachineTest {
     private static final int PORT = 80;
     private static final int PEER_ISN = 1_000_000;
     private static final byte[] NONE = new byte[0];
 
-    final StackHarness stack = new StackHarness(StackConfig.builder().localAddress(TestPackets.STACK)
+    final StackHarness stack = new StackHarness(StackConfig.builder().localAddress(TestPackets.STACK).delayedAckNs(0)
         .mslNs(TimeUnit.SECONDS.toNanos(1)).build(), null);
     final RecordingHandler app = new RecordingHandler();
     final TcpPeer peer = new TcpPeer(stack, 40000, PORT);
@@ -92,7 +93,7 @@ class TcpStateMachineTest {
 
         @Test
         void synBacklogFull_withoutCookies_dropsFurtherSyns_andCountsThem_rfc4987_3_1() {
-            final StackHarness small = new StackHarness(StackConfig.builder().localAddress(TestPackets.STACK)
+            final StackHarness small = new StackHarness(StackConfig.builder().localAddress(TestPackets.STACK).delayedAckNs(0)
                 .synBacklog(2).synCookies(io.tcpstack.api.SynCookies.OFF).build(), null);
             small.stack.listen(PORT, 16, RecordingHandler::new);
             for (int i = 0; i < 3; i++) {
@@ -395,7 +396,7 @@ class TcpStateMachineTest {
 
         @Test
         void applicationThatConsumesNothing_shrinksTheWindow_rfc9293_3_8_6() {
-            final StackHarness small = new StackHarness(StackConfig.builder().localAddress(TestPackets.STACK)
+            final StackHarness small = new StackHarness(StackConfig.builder().localAddress(TestPackets.STACK).delayedAckNs(0)
                 .tcpBufferBytes(16384).build(), null);
             final RecordingHandler reader = new RecordingHandler();
             reader.consumeLimit = 0;
@@ -407,6 +408,71 @@ class TcpStateMachineTest {
             final List<Seg> out = p.send(ACK, PEER_ISN + 1, synAck.seq() + 1, new byte[1000]);
             assertThat(out.get(0).window()).isEqualTo(16384 - 1000);
             assertThat(out.get(0).ack()).isEqualTo(PEER_ISN + 1001);
+        }
+    }
+
+    @Nested
+    class DelayedAck {
+        final StackHarness delayed = new StackHarness(StackConfig.builder().localAddress(TestPackets.STACK)
+            .delayedAckNs(TimeUnit.MILLISECONDS.toNanos(40)).build(), null);
+        final TcpPeer p = new TcpPeer(delayed, 40000, PORT);
+        final RecordingHandler reader = new RecordingHandler();
+        int iss;
+
+        void establish() {
+            delayed.stack.listen(PORT, 16, () -> reader);
+            iss = p.syn(PEER_ISN, 1460).get(0).seq();
+            p.send(ACK, PEER_ISN + 1, iss + 1, NONE);
+        }
+
+        @Test
+        void oneSegment_isAcknowledgedWhenTheDelayRunsOut_rfc9293_3_8_6_3() {
+            establish();
+            assertThat(p.send(ACK | PSH, PEER_ISN + 1, iss + 1, bytes("hi"))).isEmpty();
+            assertThat(p.advanceMs(38)).isEmpty();
+            final List<Seg> ack = p.advanceMs(5);
+            assertThat(ack).hasSize(1);
+            assertThat(ack.get(0).ack()).isEqualTo(PEER_ISN + 3);
+        }
+
+        @Test
+        void everySecondFullSizedSegment_isAcknowledgedAtOnce_rfc1122_4_2_3_2() {
+            establish();
+            assertThat(p.send(ACK, PEER_ISN + 1, iss + 1, new byte[1460])).isEmpty();
+            final List<Seg> second = p.send(ACK, PEER_ISN + 1461, iss + 1, new byte[1460]);
+            assertThat(second).hasSize(1);
+            assertThat(second.get(0).ack()).isEqualTo(PEER_ISN + 2921);
+        }
+
+        @Test
+        void outOfOrder_andTheSegmentThatFillsTheGap_areAcknowledgedAtOnce_rfc5681_4_2() {
+            establish();
+            assertThat(p.send(ACK, PEER_ISN + 6, iss + 1, bytes("world"))).as("out of order").hasSize(1);
+            final List<Seg> fill = p.send(ACK, PEER_ISN + 1, iss + 1, bytes("hello"));
+            assertThat(fill).as("fills the gap").hasSize(1);
+            assertThat(fill.get(0).ack()).isEqualTo(PEER_ISN + 11);
+        }
+
+        @Test
+        void anAnswerFromTheApplication_carriesTheAck_andNoSeparateAckFollows() {
+            delayed.stack.listen(PORT, 16, () -> (c, b, o, n) -> c.send(b, o, n)); // echo
+            iss = p.syn(PEER_ISN, 1460).get(0).seq();
+            p.send(ACK, PEER_ISN + 1, iss + 1, NONE);
+            final List<Seg> echo = p.send(ACK | PSH, PEER_ISN + 1, iss + 1, bytes("ping"));
+            assertThat(echo).hasSize(1);
+            assertThat(echo.get(0).data()).isEqualTo(bytes("ping"));
+            assertThat(echo.get(0).ack()).isEqualTo(PEER_ISN + 5);
+            p.send(ACK, PEER_ISN + 5, iss + 5, NONE);
+            assertThat(p.advanceMs(100)).as("no delayed ACK left over").isEmpty();
+        }
+
+        @Test
+        void fin_isAcknowledgedAtOnce() {
+            establish();
+            p.send(ACK | PSH, PEER_ISN + 1, iss + 1, bytes("x"));
+            final List<Seg> finAck = p.send(ACK | FIN, PEER_ISN + 2, iss + 1, NONE);
+            assertThat(finAck).hasSize(1);
+            assertThat(finAck.get(0).ack()).isEqualTo(PEER_ISN + 3);
         }
     }
 
@@ -524,7 +590,7 @@ class TcpStateMachineTest {
 
         @Test
         void timeWaitTableFull_recyclesTheOldest_likeTcpMaxTwBuckets() {
-            final StackHarness small = new StackHarness(StackConfig.builder().localAddress(TestPackets.STACK)
+            final StackHarness small = new StackHarness(StackConfig.builder().localAddress(TestPackets.STACK).delayedAckNs(0)
                 .timeWaitMax(2).build(), null);
             small.stack.listen(PORT, 16, RecordingHandler::new);
             for (int i = 0; i < 3; i++) {
