@@ -28,6 +28,7 @@ final class HalfOpenTable {
     private final int[] irs;
     private final int[] iss;
     private final short[] peerMss;
+    private final byte[] peerWindowScale;
     private final byte[] retries;
     private final long[] deadlineNs;
     private final long[] firstSentNs;
@@ -50,6 +51,7 @@ final class HalfOpenTable {
         irs = new int[capacity];
         iss = new int[capacity];
         peerMss = new short[capacity];
+        peerWindowScale = new byte[capacity];
         retries = new byte[capacity];
         deadlineNs = new long[capacity];
         firstSentNs = new long[capacity];
@@ -87,7 +89,7 @@ final class HalfOpenTable {
      *
      * @return its slot, or {@link #NONE} if the table is full
      */
-    int add(final long tupleKey, final int peerIsn, final int ourIsn, final int mss,
+    int add(final long tupleKey, final int peerIsn, final int ourIsn, final int mss, final int windowScale,
         final long nowNs, final long deadline) {
         if (free == NONE) {
             return NONE;
@@ -98,6 +100,7 @@ final class HalfOpenTable {
         irs[slot] = peerIsn;
         iss[slot] = ourIsn;
         peerMss[slot] = (short) mss;
+        peerWindowScale[slot] = (byte) windowScale;
         retries[slot] = 0;
         firstSentNs[slot] = nowNs;
         deadlineNs[slot] = deadline;
@@ -158,6 +161,11 @@ final class HalfOpenTable {
 
     int peerMss(final int slot) {
         return peerMss[slot] & 0xFFFF;
+    }
+
+    /** The SYN's window scale shift, or -1 if it had none. */
+    int peerWindowScale(final int slot) {
+        return peerWindowScale[slot];
     }
 
     int retries(final int slot) {

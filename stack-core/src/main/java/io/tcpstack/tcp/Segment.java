@@ -17,6 +17,8 @@ public final class Segment {
     int flags;
     int window;
     int mss;
+    /** The window scale option's shift, or -1 (RFC 7323 §2.2). */
+    int windowScale;
     MutableDirectBuffer data;
     int dataOffset;
     int dataLength;

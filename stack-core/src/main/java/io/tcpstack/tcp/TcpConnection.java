@@ -39,6 +39,11 @@ public final class TcpConnection implements Connection {
     int lastAdvertisedWindow;
 
     int sendMss;
+    /** RFC 7323 §2: the shift applied to the peer's windows, and to ours (0 when not agreed). */
+    int sndWindowScale;
+    int rcvWindowScale;
+    /** We offered window scaling in our SYN (active open). */
+    private boolean offeredWindowScale;
     /** From the layer's pool; returned (and set to null) when the connection leaves the table. */
     SendBuffer sendBuffer;
     ReceiveBuffer receiveBuffer;
@@ -113,7 +118,13 @@ public final class TcpConnection implements Connection {
      *
      * @param rttStartNs when the (never retransmitted) SYN-ACK was sent, or 0 for no RTT sample
      */
-    void passiveHandshakeDone(final int iss, final int irs, final int peerMss, final long rttStartNs) {
+    void passiveHandshakeDone(final int iss, final int irs, final int peerMss, final int peerWindowScale,
+        final long rttStartNs) {
+        if (peerWindowScale >= 0) {
+            // RFC 7323 §2.3: a shift above 14 is used as 14.
+            sndWindowScale = Math.min(peerWindowScale, 14);
+            rcvWindowScale = layer.ourWindowScale;
+        }
         this.irs = irs;
         rcvNxt = irs + 1;
         this.iss = iss;
@@ -136,12 +147,15 @@ public final class TcpConnection implements Connection {
         setState(TcpState.SYN_SENT);
         rttSeq = iss;
         rttStartNs = nowNs;
-        layer.sendControl(this, iss, 0, TcpHeader.SYN, true, nowNs);
+        offeredWindowScale = true;
+        layer.sendControl(this, iss, 0, TcpHeader.SYN, layer.ourWindowScale, nowNs);
         armRetransmit(nowNs);
     }
 
+    /** SYN-ACK of a simultaneous open: window scale if both SYNs carried it. */
     private void sendSynAck(final long nowNs) {
-        layer.sendControl(this, iss, rcvNxt, TcpHeader.SYN | TcpHeader.ACK, true, nowNs);
+        layer.sendControl(this, iss, rcvNxt, TcpHeader.SYN | TcpHeader.ACK,
+            offeredWindowScale ? layer.ourWindowScale : TcpLayer.MSS_ONLY, nowNs);
     }
 
     // ---------------------------------------------------------------- segment arrives
@@ -186,13 +200,16 @@ public final class TcpConnection implements Connection {
         irs = seg.seq;
         rcvNxt = seg.seq + 1;
         sendMss = layer.effectiveMss(seg.mss);
+        final boolean scaling = offeredWindowScale && seg.windowScale >= 0;
         if (hasAck) {
             sampleRtt(seg.ack, nowNs);
             sndUna = seg.ack;
         }
         if (Seq.gt(sndUna, iss)) {
-            // Our SYN is acknowledged: ESTABLISHED, send the ACK of theirs.
+            // Our SYN is acknowledged: ESTABLISHED, send the ACK of theirs. The SYN-ACK's
+            // window is never scaled; scaling applies from the next segment (RFC 7323 §2.2).
             updateWindow(seg);
+            agreeWindowScale(scaling, seg.windowScale);
             retries = 0;
             retransmitDeadlineNs = Long.MAX_VALUE;
             final int sndNxtBefore = sndNxt;
@@ -205,12 +222,18 @@ public final class TcpConnection implements Connection {
             }
         } else {
             // Simultaneous open (RFC 9293 §3.5, Figure 8): SYN-RECEIVED, send SYN,ACK.
+            agreeWindowScale(scaling, seg.windowScale);
             setState(TcpState.SYN_RECEIVED);
             sndWnd = seg.window;
             sndWl1 = seg.seq;
             sndWl2 = seg.ack;
             sendSynAck(nowNs);
         }
+    }
+
+    private void agreeWindowScale(final boolean scaling, final int peerShift) {
+        sndWindowScale = scaling ? Math.min(peerShift, 14) : 0;
+        rcvWindowScale = scaling ? layer.ourWindowScale : 0;
     }
 
     /** RFC 9293 §3.10.7.4, SYN-RECEIVED through LAST-ACK. */
@@ -262,7 +285,7 @@ public final class TcpConnection implements Connection {
                 sndUna = seg.ack;
                 retries = 0;
                 retransmitDeadlineNs = Long.MAX_VALUE;
-                sndWnd = seg.window;
+                sndWnd = seg.window << sndWindowScale;
                 maxSndWnd = Math.max(maxSndWnd, sndWnd);
                 sndWl1 = seg.seq;
                 sndWl2 = seg.ack;
@@ -358,7 +381,8 @@ public final class TcpConnection implements Connection {
         // RFC 5681 §2: a duplicate ACK acknowledges nothing new, carries no data, SYN or
         // FIN, leaves the window as it was, while data is outstanding.
         final boolean duplicate = seg.ack == sndUna && seg.dataLength == 0
-            && !seg.has(TcpHeader.SYN | TcpHeader.FIN) && seg.window == sndWnd && sndNxt != sndUna;
+            && !seg.has(TcpHeader.SYN | TcpHeader.FIN) && (seg.window << sndWindowScale) == sndWnd
+            && sndNxt != sndUna;
         if (Seq.gt(seg.ack, sndUna)) {
             sampleRtt(seg.ack, nowNs);
             final int ackedSeq = seg.ack - sndUna;
@@ -468,12 +492,13 @@ public final class TcpConnection implements Connection {
             final int flags = TcpHeader.ACK | (finOut && length == dataOut ? TcpHeader.FIN : 0);
             layer.sendData(this, sndUna, flags, 0, length, nowNs);
         } else if (finOut) {
-            layer.sendControl(this, finSeq, rcvNxt, TcpHeader.FIN | TcpHeader.ACK, false, nowNs);
+            layer.sendControl(this, finSeq, rcvNxt, TcpHeader.FIN | TcpHeader.ACK, TcpLayer.NO_SYN_OPTIONS, nowNs);
         }
     }
 
+    /** SND.WND from a segment: scaled (RFC 7323 §2.3), except the SYN-ACK's, before scaling is agreed. */
     private void updateWindow(final Segment seg) {
-        sndWnd = seg.window;
+        sndWnd = seg.window << sndWindowScale;
         maxSndWnd = Math.max(maxSndWnd, sndWnd);
         sndWl1 = seg.seq;
         sndWl2 = seg.ack;
@@ -625,9 +650,9 @@ public final class TcpConnection implements Connection {
         }
     }
 
-    /** RCV.WND: free receive-buffer space, at most 65535 without window scaling. */
+    /** RCV.WND: free receive-buffer space, at most what the window field can say (RFC 7323 §2.3). */
     int receiveWindow() {
-        return Math.min(receiveBuffer.window(), 0xFFFF);
+        return Math.min(receiveBuffer.window(), 0xFFFF << rcvWindowScale);
     }
 
     /** Sends what the send window and the MSS allow, and the FIN once all data is out. */
@@ -666,7 +691,7 @@ public final class TcpConnection implements Connection {
                 continue;
             }
             if (unsent == 0 && finQueued && !finSent) {
-                layer.sendControl(this, sndNxt, rcvNxt, TcpHeader.FIN | TcpHeader.ACK, false, nowNs);
+                layer.sendControl(this, sndNxt, rcvNxt, TcpHeader.FIN | TcpHeader.ACK, TcpLayer.NO_SYN_OPTIONS, nowNs);
                 markFinSent();
                 armRetransmit(nowNs);
             } else if (unsent > 0 && sndWnd == 0 && sndNxt == sndUna && persistDeadlineNs == Long.MAX_VALUE) {
@@ -697,7 +722,7 @@ public final class TcpConnection implements Connection {
     }
 
     void sendAck(final long nowNs) {
-        layer.sendControl(this, sndNxt, rcvNxt, TcpHeader.ACK, false, nowNs);
+        layer.sendControl(this, sndNxt, rcvNxt, TcpHeader.ACK, TcpLayer.NO_SYN_OPTIONS, nowNs);
     }
 
     private void armRetransmit(final long nowNs) {
@@ -776,12 +801,12 @@ public final class TcpConnection implements Connection {
         retransmitDeadlineNs = nowNs + rtoNs;
         layer.countRetransmit();
         switch (state) {
-            case SYN_SENT -> layer.sendControl(this, iss, 0, TcpHeader.SYN, true, nowNs);
+            case SYN_SENT -> layer.sendControl(this, iss, 0, TcpHeader.SYN, layer.ourWindowScale, nowNs);
             case SYN_RECEIVED -> sendSynAck(nowNs);
             default -> {
                 if (finSent && sndUna == finSeq) {
                     // Only the FIN is outstanding: send it again.
-                    layer.sendControl(this, finSeq, rcvNxt, TcpHeader.FIN | TcpHeader.ACK, false, nowNs);
+                    layer.sendControl(this, finSeq, rcvNxt, TcpHeader.FIN | TcpHeader.ACK, TcpLayer.NO_SYN_OPTIONS, nowNs);
                     return;
                 }
                 // RFC 5681 §3.1 / RFC 6582 §4: a timeout collapses the window to one segment

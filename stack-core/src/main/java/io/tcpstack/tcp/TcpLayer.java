@@ -64,6 +64,11 @@ public final class TcpLayer {
     private final boolean resetOnAcceptOverflow;
     private final SynCookieCodec cookies;
     final int ourMss;
+    /** The shift we offer (RFC 7323 §2.3): the smallest that lets the window cover the buffer. */
+    final int ourWindowScale;
+    /** emit(): no SYN options; MSS only; otherwise MSS and window scale with that shift. */
+    static final int NO_SYN_OPTIONS = -2;
+    static final int MSS_ONLY = -1;
 
     private final Long2ObjectHashMap<TcpConnection> connections = new Long2ObjectHashMap<>();
     private final Int2ObjectHashMap<Listener> listeners = new Int2ObjectHashMap<>();
@@ -149,6 +154,11 @@ public final class TcpLayer {
         this.cookieMode = config.synCookies();
         this.resetOnAcceptOverflow = config.resetOnAcceptOverflow();
         this.ourMss = mtu - Ipv4Header.MIN_LENGTH - TcpHeader.MIN_LENGTH;
+        int shift = 0;
+        while ((0xFFFFL << shift) < bufferBytes && shift < 14) {
+            shift++;
+        }
+        this.ourWindowScale = shift;
         this.timeWaits = new TimeWaitTable(config.timeWaitMax());
         this.wheel = new DeadlineTimerWheel(TimeUnit.NANOSECONDS, nowNs, TICK_NS, TICKS_PER_WHEEL);
         this.challengeAcks = new TokenBucket(config.challengeAcksPerSecond(), config.challengeAcksPerSecond());
@@ -344,6 +354,7 @@ public final class TcpLayer {
         seg.flags = in.flags();
         seg.window = in.window();
         seg.mss = options.mss();
+        seg.windowScale = options.windowScale();
         seg.data = buffer;
         seg.dataOffset = at + headerLength;
         seg.dataLength = length - headerLength;
@@ -390,12 +401,12 @@ public final class TcpLayer {
             timeWaitReacks.incrementRelease();
             timeWaits.restart(slot, nowNs + timeWaitNs);
             emit(seg.remoteAddress, seg.localPort, seg.remotePort, timeWaits.sndNxt(slot), rcvNxt, TcpHeader.ACK,
-                0, false, null, 0, 0, nowNs);
+                0, NO_SYN_OPTIONS, null, 0, 0, nowNs);
             return true;
         }
         if (seg.len() > 0) {
             emit(seg.remoteAddress, seg.localPort, seg.remotePort, timeWaits.sndNxt(slot), rcvNxt, TcpHeader.ACK,
-                0, false, null, 0, 0, nowNs);
+                0, NO_SYN_OPTIONS, null, 0, 0, nowNs);
         }
         return true;
     }
@@ -438,8 +449,9 @@ public final class TcpLayer {
             listener.cookiesValidUntilNs = nowNs + 2 * SynCookieCodec.PERIOD_NS;
             listener.cookiesSent = true;
             cookiesSent.incrementRelease();
+            // MSS only: the cookie cannot carry a window scale, so neither side will scale.
             emit(seg.remoteAddress, seg.localPort, seg.remotePort, cookie, seg.seq + 1, TcpHeader.SYN | TcpHeader.ACK,
-                window, true, null, 0, 0, nowNs);
+                window, MSS_ONLY, null, 0, 0, nowNs);
             return;
         }
         if (table.isFull()) {
@@ -449,11 +461,11 @@ public final class TcpLayer {
         // A half-open record, and the SYN-ACK (§3.10.7.2: <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>).
         // Data or FIN on a SYN is not queued (§3.10.7.2 allows it); the peer resends it.
         final int iss = isn(seg.localPort, seg.remoteAddress, seg.remotePort, nowNs);
-        table.add(key, seg.seq, iss, seg.mss, nowNs, nowNs + initialRtoNs);
+        table.add(key, seg.seq, iss, seg.mss, seg.windowScale, nowNs, nowNs + initialRtoNs);
         updateHalfOpenGauge();
         passiveOpens.incrementRelease();
         emit(seg.remoteAddress, seg.localPort, seg.remotePort, iss, seg.seq + 1, TcpHeader.SYN | TcpHeader.ACK,
-            window, true, null, 0, 0, nowNs);
+            window, synAckOptions(seg.windowScale), null, 0, 0, nowNs);
     }
 
     /** RFC 9293 §3.10.7.4 in SYN-RECEIVED, for a passive open still held as a half-open record. */
@@ -467,7 +479,7 @@ public final class TcpLayer {
                 // A retransmitted SYN (our SYN-ACK was lost): the same SYN-ACK again, as Linux.
                 retransmittedSyns.incrementRelease();
                 emit(seg.remoteAddress, seg.localPort, seg.remotePort, iss, irs + 1, TcpHeader.SYN | TcpHeader.ACK,
-                    Math.min(bufferBytes, 0xFFFF), true, null, 0, 0, nowNs);
+                    Math.min(bufferBytes, 0xFFFF), synAckOptions(table.peerWindowScale(slot)), null, 0, 0, nowNs);
             } else {
                 // §3.10.7.4 fourth: a SYN in SYN-RECEIVED of a passive open returns to LISTEN.
                 drops[DROP_SYN_IN_WINDOW].incrementRelease();
@@ -512,10 +524,12 @@ public final class TcpLayer {
             return;
         }
         final int mss = table.peerMss(slot);
+        final int peerWindowScale = table.peerWindowScale(slot);
         final long rttStartNs = table.retries(slot) == 0 ? table.firstSentNs(slot) : 0; // Karn
         table.remove(slot);
         updateHalfOpenGauge();
-        complete(listener, key, seg, iss, irs, mss == 0xFFFF ? -1 : mss, rttStartNs, nowNs);
+        complete(listener, key, seg, iss, irs, mss == 0xFFFF ? -1 : mss, table.peerWindowScale(slot), rttStartNs,
+            nowNs);
     }
 
     /** An ACK at a listener that recently sent cookies (RFC 4987 §3.6): a valid one creates the connection. */
@@ -539,7 +553,7 @@ public final class TcpLayer {
         }
         cookiesValidated.incrementRelease();
         passiveOpens.incrementRelease();
-        complete(listener, key, seg, seg.ack - 1, seg.seq - 1, mss, 0, nowNs);
+        complete(listener, key, seg, seg.ack - 1, seg.seq - 1, mss, -1, 0, nowNs);
     }
 
     /**
@@ -563,11 +577,11 @@ public final class TcpLayer {
      * becomes ESTABLISHED; data or FIN on it are taken in).
      */
     private void complete(final Listener listener, final long key, final Segment seg, final int iss, final int irs,
-        final int peerMss, final long rttStartNs, final long nowNs) {
+        final int peerMss, final int peerWindowScale, final long rttStartNs, final long nowNs) {
         final TcpConnection c = new TcpConnection(this, key, seg.remoteAddress, seg.remotePort, seg.localPort,
             listener, listener.newHandler(), takeSendBuffer(), takeReceiveBuffer());
         connections.put(key, c);
-        c.passiveHandshakeDone(iss, irs, peerMss, rttStartNs);
+        c.passiveHandshakeDone(iss, irs, peerMss, peerWindowScale, rttStartNs);
         c.onSegment(seg, nowNs);
     }
 
@@ -643,7 +657,8 @@ public final class TcpLayer {
                     synAckRetransmits.incrementRelease();
                     retransSegs.incrementRelease();
                     emit(remoteAddress, listener.port(), remotePort, table.iss(slot), table.irs(slot) + 1,
-                        TcpHeader.SYN | TcpHeader.ACK, Math.min(bufferBytes, 0xFFFF), true, null, 0, 0, nowNs);
+                        TcpHeader.SYN | TcpHeader.ACK, Math.min(bufferBytes, 0xFFFF),
+                        synAckOptions(table.peerWindowScale(slot)), null, 0, 0, nowNs);
                     table.retransmitted(slot, nowNs + Math.min(initialRtoNs << (r + 1), maxRtoNs));
                 }
             }
@@ -807,29 +822,55 @@ public final class TcpLayer {
         return nowNs;
     }
 
-    void sendControl(final TcpConnection c, final int seq, final int ack, final int flags, final boolean mssOption,
+    /**
+     * A segment without data for a connection.
+     *
+     * @param synOptions for a SYN: {@link #MSS_ONLY} or the window scale shift to offer; else
+     *                   {@link #NO_SYN_OPTIONS}
+     */
+    void sendControl(final TcpConnection c, final int seq, final int ack, final int flags, final int synOptions,
         final long nowNs) {
-        final int window = c.receiveWindow();
-        c.lastAdvertisedWindow = window;
+        final int field = windowField(c, flags);
         if ((flags & TcpHeader.ACK) != 0) {
             c.ackSent();
         }
-        emit(c.remoteAddress, c.localPort, c.remotePort, seq, ack, flags, window, mssOption, null, 0, 0, nowNs);
+        emit(c.remoteAddress, c.localPort, c.remotePort, seq, ack, flags, field, synOptions, null, 0, 0, nowNs);
     }
 
     void sendData(final TcpConnection c, final int seq, final int flags, final int bufferOffset, final int length,
         final long nowNs) {
-        final int window = c.receiveWindow();
-        c.lastAdvertisedWindow = window;
+        final int field = windowField(c, flags);
         c.ackSent();
-        emit(c.remoteAddress, c.localPort, c.remotePort, seq, c.rcvNxt, flags, window, false,
+        emit(c.remoteAddress, c.localPort, c.remotePort, seq, c.rcvNxt, flags, field, NO_SYN_OPTIONS,
             c.sendBuffer, bufferOffset, length, nowNs);
     }
 
     void sendReset(final int remoteAddress, final int localPort, final int remotePort, final int seq, final int ack,
         final int flags, final long nowNs) {
         outRsts.incrementRelease();
-        emit(remoteAddress, localPort, remotePort, seq, ack, flags, 0, false, null, 0, 0, nowNs);
+        emit(remoteAddress, localPort, remotePort, seq, ack, flags, 0, NO_SYN_OPTIONS, null, 0, 0, nowNs);
+    }
+
+    /** The SYN-ACK's options: window scale only if the SYN offered it (RFC 7323 §2.2). */
+    private int synAckOptions(final int peerWindowScale) {
+        return peerWindowScale >= 0 ? ourWindowScale : MSS_ONLY;
+    }
+
+    /**
+     * The window field for a segment of {@code c}: RCV.WND shifted right by our scale, except
+     * on a SYN, whose window is never scaled (RFC 7323 §2.2). Records what the peer will
+     * read, in bytes, as the last advertised window.
+     */
+    private static int windowField(final TcpConnection c, final int flags) {
+        final int window = c.receiveWindow();
+        if ((flags & TcpHeader.SYN) != 0) {
+            final int field = Math.min(window, 0xFFFF);
+            c.lastAdvertisedWindow = field;
+            return field;
+        }
+        final int field = window >>> c.rcvWindowScale;
+        c.lastAdvertisedWindow = field << c.rcvWindowScale;
+        return field;
     }
 
     /** RFC 5961 §3.2/§4.2/§5.2: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, rate-limited (§7). */
@@ -843,11 +884,13 @@ public final class TcpLayer {
     }
 
     private void emit(final int remoteAddress, final int localPort, final int remotePort, final int seq, final int ack,
-        final int flags, final int window, final boolean mssOption, final SendBuffer data, final int dataOffset,
+        final int flags, final int window, final int synOptions, final SendBuffer data, final int dataOffset,
         final int dataLength, final long nowNs) {
         final MutableDirectBuffer o = output.buffer();
         final int at = Ipv4Output.PAYLOAD_OFFSET;
-        final int headerLength = TcpHeader.MIN_LENGTH + (mssOption ? TcpOptions.MSS_LENGTH : 0);
+        final int optionsLength = synOptions == NO_SYN_OPTIONS ? 0
+            : synOptions == MSS_ONLY ? TcpOptions.MSS_LENGTH : TcpOptions.MSS_LENGTH + 4;
+        final int headerLength = TcpHeader.MIN_LENGTH + optionsLength;
         out.wrap(o, at)
             .sourcePort(localPort)
             .destinationPort(remotePort)
@@ -857,7 +900,14 @@ public final class TcpLayer {
             .flags(flags)
             .window(window)
             .urgentPointer(0);
-        if (mssOption) {
+        if (synOptions >= 0) {
+            // NOP, window scale (RFC 7323 §2.2): four bytes, keeping the header 32-bit aligned.
+            o.putByte(at + 24, (byte) TcpOptions.KIND_NOP);
+            o.putByte(at + 25, (byte) TcpOptions.KIND_WINDOW_SCALE);
+            o.putByte(at + 26, (byte) TcpOptions.WINDOW_SCALE_LENGTH);
+            o.putByte(at + 27, (byte) synOptions);
+        }
+        if (synOptions != NO_SYN_OPTIONS) {
             o.putByte(at + 20, (byte) TcpOptions.KIND_MSS);
             o.putByte(at + 21, (byte) TcpOptions.MSS_LENGTH);
             o.putShort(at + 22, (short) ourMss,

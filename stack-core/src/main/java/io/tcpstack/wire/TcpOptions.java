@@ -5,7 +5,8 @@ import org.agrona.DirectBuffer;
 /**
  * Parses the options of one TCP segment (RFC 9293 §3.1, §3.2): kind 0 ends the list,
  * kind 1 is a one-byte NOP, every other kind has a length byte counting kind and length.
- * The MSS option (kind 2, length 4) is read; every other known or unknown kind is skipped
+ * The MSS option (kind 2, length 4) and window scale (kind 3, length 3, RFC 7323 §2.2) are
+ * read; every other known or unknown kind is skipped
  * by its length (RFC 9293 §3.1: a TCP MUST ignore options it does not implement). A
  * length below 2 or running past the header makes the segment malformed. Reusable.
  */
@@ -13,10 +14,14 @@ public final class TcpOptions {
     public static final int KIND_END = 0;
     public static final int KIND_NOP = 1;
     public static final int KIND_MSS = 2;
+    public static final int KIND_WINDOW_SCALE = 3;
     /** Length of the MSS option as we send it. */
     public static final int MSS_LENGTH = 4;
+    /** Length of the window scale option (RFC 7323 §2.2). */
+    public static final int WINDOW_SCALE_LENGTH = 3;
 
     private int mss;
+    private int windowScale;
 
     /**
      * Parses {@code length} option bytes at {@code at}.
@@ -25,6 +30,7 @@ public final class TcpOptions {
      */
     public boolean parse(final DirectBuffer buffer, final int at, final int length) {
         mss = -1;
+        windowScale = -1;
         final int end = at + length;
         int i = at;
         while (i < end) {
@@ -48,10 +54,20 @@ public final class TcpOptions {
                     return false;
                 }
                 mss = buffer.getShort(i + 2, java.nio.ByteOrder.BIG_ENDIAN) & 0xFFFF;
+            } else if (kind == KIND_WINDOW_SCALE) {
+                if (optionLength != WINDOW_SCALE_LENGTH) {
+                    return false;
+                }
+                windowScale = buffer.getByte(i + 2) & 0xFF;
             }
             i += optionLength;
         }
         return true;
+    }
+
+    /** The shift count of a window scale option (RFC 7323 §2), or -1 if there was none. */
+    public int windowScale() {
+        return windowScale;
     }
 
     /** The peer's maximum segment size, or -1 if the segment carried no MSS option. */

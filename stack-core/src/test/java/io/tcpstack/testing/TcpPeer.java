@@ -17,7 +17,8 @@ public final class TcpPeer {
     public static final int ACK = 0x10;
 
     /** One segment the stack sent. */
-    public record Seg(int srcPort, int dstPort, int seq, int ack, int flags, int window, int mss, byte[] data) {
+    public record Seg(int srcPort, int dstPort, int seq, int ack, int flags, int window, int mss, byte[] data,
+        int windowScale) {
         public boolean has(final int flag) {
             return (flags & flag) != 0;
         }
@@ -78,6 +79,12 @@ public final class TcpPeer {
         return send(SYN, seq, 0, option, new byte[0]);
     }
 
+    /** A SYN with MSS and window scale options (RFC 7323 §2.2: NOP, kind 3, length 3, shift). */
+    public List<Seg> synWithWindowScale(final int seq, final int mss, final int shift) {
+        final byte[] options = {2, 4, (byte) (mss >>> 8), (byte) mss, 1, 3, 3, (byte) shift};
+        return send(SYN, seq, 0, options, new byte[0]);
+    }
+
     /** Everything the stack sent since the last call (TCP only). */
     public List<Seg> collect() {
         final List<Seg> segs = new ArrayList<>();
@@ -107,6 +114,7 @@ public final class TcpPeer {
         final int total = b.getShort(2) & 0xFFFF;
         final int hl = ((p[ihl + 12] >>> 4) & 0xF) * 4;
         int mss = -1;
+        int windowScale = -1;
         for (int i = ihl + 20; i < ihl + hl; ) {
             final int kind = p[i] & 0xFF;
             if (kind == 0) {
@@ -119,10 +127,12 @@ public final class TcpPeer {
             final int len = p[i + 1] & 0xFF;
             if (kind == 2) {
                 mss = b.getShort(i + 2) & 0xFFFF;
+            } else if (kind == 3) {
+                windowScale = p[i + 2] & 0xFF;
             }
             i += len;
         }
         return new Seg(b.getShort(ihl) & 0xFFFF, b.getShort(ihl + 2) & 0xFFFF, b.getInt(ihl + 4), b.getInt(ihl + 8),
-            p[ihl + 13] & 0xFF, b.getShort(ihl + 14) & 0xFFFF, mss, Arrays.copyOfRange(p, ihl + hl, total));
+            p[ihl + 13] & 0xFF, b.getShort(ihl + 14) & 0xFFFF, mss, Arrays.copyOfRange(p, ihl + hl, total), windowScale);
     }
 }
