@@ -43,6 +43,8 @@ class ServeOptionsTest {
         "--tun averyveryverylongname0 | tcpstack: --tun 'averyveryverylongname0': invalid interface name (at most 15 of letters, digits, '_', '.', '-').",
         "--netns bad/name             | tcpstack: --netns 'bad/name': invalid name (letters, digits, '_', '.', '-'; at most 64).",
         "--idle never                 | tcpstack: --idle never: unknown (backoff, yield, spin, sleep).",
+        "--conns-period 60001         | tcpstack: --conns-period 60001: out of range (0..60000 ms; 0: do not publish).",
+        "--conns-rows 0               | tcpstack: --conns-rows 0: out of range (1..1000000).",
     })
     void badOption_failsAtStartWithOneLine(final String option, final String message) {
         final String[] parts = option.trim().split(" ");
