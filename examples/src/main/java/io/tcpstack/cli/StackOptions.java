@@ -56,6 +56,18 @@ final class StackOptions {
         description = "Memory-mapped counters file (default /dev/shm/tcpstack/NS.counters).")
     Path counters;
 
+    @Option(names = "--conns", paramLabel = "FILE",
+        description = "Memory-mapped connection table for 'tcpstack ss' (default /dev/shm/tcpstack/NS.conns).")
+    Path conns;
+
+    @Option(names = "--conns-period", paramLabel = "MS", defaultValue = "100",
+        description = "Publish the connection table at most every MS milliseconds, 1..60000; 0: not at all. Default: ${DEFAULT-VALUE}.")
+    long connsPeriodMs;
+
+    @Option(names = "--conns-rows", paramLabel = "N", defaultValue = "4096",
+        description = "Rows the connection table holds, 1..1000000; the rest are counted. Default: ${DEFAULT-VALUE}.")
+    int connsRows;
+
     @Option(names = "--msl", paramLabel = "SECONDS", defaultValue = "30",
         description = "Maximum segment lifetime; TIME-WAIT lasts 2 x MSL. Default: ${DEFAULT-VALUE}.")
     double mslSeconds;
@@ -87,7 +99,7 @@ final class StackOptions {
 
     /** Checked, parsed settings; every user error becomes a one-line {@link UserError}. */
     record Settings(String netns, String tun, int hostAddress, int prefixLength, int stackAddress, int mtu,
-        Path pcap, Path counters, String idle, long mslNs, Listening listening) {
+        Path pcap, Path counters, String idle, long mslNs, Listening listening, ConnTable conns) {
         String where() {
             return netns == null ? "in the current netns" : "in netns " + netns;
         }
@@ -100,6 +112,13 @@ final class StackOptions {
             return b.synBacklog(synBacklog).acceptBacklog(acceptBacklog).synCookies(synCookies)
                 .synAckRetries(synAckRetries).resetOnAcceptOverflow(resetOnAcceptOverflow);
         }
+    }
+
+    /**
+     * The connection table for {@code tcpstack ss}: where, whether the file stays after exit (if
+     * the user chose it), how often it is published (0: never) and how many rows it holds.
+     */
+    record ConnTable(Path file, boolean keep, long periodNs, int rows) {
     }
 
     /** True if the user chose the counters file (then it is kept after exit). */
@@ -163,11 +182,19 @@ final class StackOptions {
         }
         final Listening listening = new Listening(synBacklog, acceptBacklog, cookies, synAckRetries,
             acceptOverflow.equals("reset"));
+        if (connsPeriodMs < 0 || connsPeriodMs > 60_000) {
+            throw new UserError("--conns-period " + connsPeriodMs + ": out of range (0..60000 ms; 0: do not publish).", 2);
+        }
+        if (connsRows < 1 || connsRows > 1_000_000) {
+            throw new UserError("--conns-rows " + connsRows + ": out of range (1..1000000).", 2);
+        }
         final String ns = noNetns ? null : netns;
-        final Path countersFile = counters != null ? counters
-            : Path.of("/dev/shm/tcpstack", (ns == null ? "root-" + tun : ns) + ".counters");
+        final String base = ns == null ? "root-" + tun : ns;
+        final Path countersFile = counters != null ? counters : Path.of("/dev/shm/tcpstack", base + ".counters");
+        final ConnTable connTable = new ConnTable(conns != null ? conns : Path.of("/dev/shm/tcpstack", base + ".conns"),
+            conns != null, TimeUnit.MILLISECONDS.toNanos(connsPeriodMs), connsRows);
         return new Settings(ns, tun, host, prefix, stack, mtu, pcap, countersFile, idle,
-            (long) (mslSeconds * 1_000_000_000L), listening);
+            (long) (mslSeconds * 1_000_000_000L), listening, connTable);
     }
 
     private static int parseAddress(final String option, final String text) {

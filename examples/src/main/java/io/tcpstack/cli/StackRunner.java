@@ -8,7 +8,10 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Consumer;
 
+import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.CompositeAgent;
+import org.agrona.concurrent.SystemEpochClock;
 import org.agrona.concurrent.SystemNanoClock;
 import org.agrona.concurrent.status.AtomicCounter;
 
@@ -16,6 +19,7 @@ import io.tcpstack.api.StackConfig;
 import io.tcpstack.api.TcpStack;
 import io.tcpstack.link.PcapWriter;
 import io.tcpstack.stats.StackCounters;
+import io.tcpstack.tcp.ConnectionTableWriter;
 import io.tcpstack.tun.NetNamespace;
 import io.tcpstack.tun.TunConfig;
 import io.tcpstack.tun.TunException;
@@ -23,9 +27,10 @@ import io.tcpstack.tun.TunLink;
 
 /**
  * Runs a stack on a TUN for a command: checks privileges, opens the pcap file, creates the
- * namespace if absent, opens the TUN and the counters, starts the stack thread, runs the
- * command's body, then stops and removes everything it created, in that reverse order,
- * whatever happened.
+ * namespace if absent, opens the TUN and the counters, starts the stack thread (with the
+ * connection-table writer for {@code tcpstack ss} on the same thread), runs the command's
+ * body, then stops and removes everything it created, in that reverse order, whatever
+ * happened.
  */
 final class StackRunner {
     /** What the command does while the stack runs; returns the exit code. */
@@ -47,6 +52,7 @@ final class StackRunner {
         boolean createdNamespace = false;
         TunLink link = null;
         StackCounters stackCounters = null;
+        ConnectionTableWriter conns = null;
         AgentRunner runner = null;
         boolean stackOwnsPcap = false;
         try {
@@ -63,11 +69,16 @@ final class StackRunner {
             final TcpStack stack = new TcpStack(config, link, clock, stackCounters, pcapWriter);
             stackOwnsPcap = true; // closed by the agent's onClose
             setUp.accept(stack);
+            if (s.conns().periodNs() > 0) {
+                conns = openConnectionTable(s, stack, clock);
+            }
+            // The table writer runs in the stack's duty cycle, on its thread: the tables' only reader.
+            final Agent agent = conns == null ? stack : new CompositeAgent(stack, conns);
             final AtomicCounter errors = stackCounters.newCounter("stack.errors");
             runner = new AgentRunner(StackOptions.idleStrategy(s.idle(), stack), ex -> {
                 System.err.println("tcpstack: error on the stack thread (a bug; please report):");
                 ex.printStackTrace();
-            }, errors, stack);
+            }, errors, agent);
             AgentRunner.startOnThread(runner, r -> new Thread(r, "tcpstack-stack"));
 
             final int exitCode = body.run(stack, new CountDownLatch(1));
@@ -90,6 +101,12 @@ final class StackRunner {
             }
             if (link != null) {
                 link.close();
+            }
+            if (conns != null) {
+                conns.close(); // idempotent: the agent's onClose has closed it if the thread ran
+                if (!s.conns().keep()) {
+                    Files.deleteIfExists(s.conns().file());
+                }
             }
             if (stackCounters != null) {
                 stackCounters.close();
@@ -130,6 +147,17 @@ final class StackRunner {
             return StackCounters.mapped(file);
         } catch (final RuntimeException e) {
             throw new UserError("--counters " + file + ": cannot create the counters file (" + e.getMessage()
+                + "): choose a writable path.");
+        }
+    }
+
+    private static ConnectionTableWriter openConnectionTable(final StackOptions.Settings s, final TcpStack stack,
+        final SystemNanoClock clock) {
+        try {
+            return ConnectionTableWriter.create(s.conns().file(), stack.tcp(), s.stackAddress(), s.conns().rows(),
+                s.conns().periodNs(), clock, SystemEpochClock.INSTANCE);
+        } catch (final Exception e) { // IoUtil rethrows an IOException unchecked
+            throw new UserError("--conns " + s.conns().file() + ": cannot create the connection table (" + e.getMessage()
                 + "): choose a writable path.");
         }
     }

@@ -48,6 +48,8 @@ class ServeOptionsTest {
         "--syn-cookies maybe          | tcpstack: --syn-cookies 'maybe': expected off, on or always.",
         "--syn-ack-retries 16         | tcpstack: --syn-ack-retries 16: out of range (0..15).",
         "--accept-overflow ignore     | tcpstack: --accept-overflow 'ignore': expected drop or reset.",
+        "--conns-period 60001         | tcpstack: --conns-period 60001: out of range (0..60000 ms; 0: do not publish).",
+        "--conns-rows 0               | tcpstack: --conns-rows 0: out of range (1..1000000).",
     })
     void badOption_failsAtStartWithOneLine(final String option, final String message) {
         final String[] parts = option.trim().split(" ");

@@ -991,4 +991,33 @@ public final class TcpLayer {
     static long tupleKey(final int remoteAddress, final int remotePort, final int localPort) {
         return ((long) remoteAddress << 32) | ((remotePort & 0xFFFFL) << 16) | (localPort & 0xFFFFL);
     }
+
+    // ------------------------------------------------------------------ visitors (tcpstack ss)
+
+    /**
+     * Visits every connection held, with its {@link #tupleKey} (TIME-WAIT records are
+     * {@link #forEachTimeWait}'s). Allocates nothing (Agrona's {@code forEachLong} walks the
+     * map's arrays). Stack thread; the visitor must not open, close or abort connections.
+     */
+    public void forEachConnection(final org.agrona.collections.LongObjConsumer<TcpConnection> visitor) {
+        connections.forEachLong(visitor);
+    }
+
+    /** Visits every TIME-WAIT record, oldest first. Allocates nothing. Stack thread. */
+    public void forEachTimeWait(final TimeWaitVisitor visitor) {
+        timeWaits.forEach(visitor);
+    }
+
+    /** Visits the open listeners without copying them (as {@link #listeners()} does). Stack thread. */
+    public void forEachListener(final java.util.function.Consumer<Listener> visitor) {
+        for (final Listener l : listenerList) {
+            visitor.accept(l);
+        }
+    }
+
+    /** One TIME-WAIT record: its {@link #tupleKey} and when its 2×MSL wait ends (stack clock, ns). */
+    @FunctionalInterface
+    public interface TimeWaitVisitor {
+        void onTimeWait(long key, long expiresNs);
+    }
 }

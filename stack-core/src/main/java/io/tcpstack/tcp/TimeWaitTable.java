@@ -121,6 +121,13 @@ final class TimeWaitTable {
         return recycled;
     }
 
+    /** Visits every record, oldest first: its tuple key and when its wait ends. No allocation. */
+    void forEach(final TcpLayer.TimeWaitVisitor visitor) {
+        for (int slot = head, n = 0; slot != -1 && n < size; slot = next[slot], n++) {
+            visitor.onTimeWait(keys[slot], expiresNs[slot]);
+        }
+    }
+
     private void linkTail(final int slot) {
         next[slot] = -1;
         prev[slot] = tail;
