@@ -31,6 +31,12 @@ public final class EchoService implements TcpHandler {
         return EchoService::new;
     }
 
+    /** Nagle off: interactive: each echo should leave at once. */
+    @Override
+    public void onConnected(final Connection connection) {
+        connection.noDelay(true);
+    }
+
     @Override
     public int onData(final Connection connection, final DirectBuffer buffer, final int offset, final int length) {
         if (outputShut) {

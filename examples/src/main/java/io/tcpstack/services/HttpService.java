@@ -179,6 +179,12 @@ public final class HttpService implements TcpHandler {
 
     // ---------------------------------------------------------------- events
 
+    /** Nagle off: a response goes out in several writes (head, then body): with Nagle the body would wait for the ACK of the head, up to the client's delayed-ACK time (nginx sets TCP_NODELAY on keep-alive connections for the same reason). */
+    @Override
+    public void onConnected(final Connection connection) {
+        connection.noDelay(true);
+    }
+
     @Override
     public int onData(final Connection connection, final DirectBuffer buffer, final int offset, final int length) {
         int consumed = 0;

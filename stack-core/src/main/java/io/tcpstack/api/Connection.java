@@ -17,6 +17,15 @@ public interface Connection {
      */
     int send(DirectBuffer source, int offset, int length);
 
+    /**
+     * Turns Nagle's algorithm off (true) or on (false, the default; RFC 9293 §3.7.4): with it
+     * on, a segment shorter than the MSS waits while an earlier short one is unacknowledged
+     * (Minshall's form, as Linux). Interactive protocols (request/response in several
+     * writes) want it off, as {@code TCP_NODELAY}.
+     */
+    default void noDelay(final boolean on) {
+    }
+
     /** Bytes {@link #send} would accept now. */
     int sendSpace();
 

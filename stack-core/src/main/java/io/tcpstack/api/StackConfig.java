@@ -37,6 +37,9 @@ public final class StackConfig {
     private final int synAckRetries;
     private final boolean resetOnAcceptOverflow;
     private final long delayedAckNs;
+    private final long keepAliveIdleNs;
+    private final long keepAliveIntervalNs;
+    private final int keepAliveProbes;
 
     private StackConfig(final Builder b) {
         this.localAddress = b.localAddress;
@@ -61,6 +64,27 @@ public final class StackConfig {
         this.synAckRetries = b.synAckRetries;
         this.resetOnAcceptOverflow = b.resetOnAcceptOverflow;
         this.delayedAckNs = b.delayedAckNs;
+        this.keepAliveIdleNs = b.keepAliveIdleNs;
+        this.keepAliveIntervalNs = b.keepAliveIntervalNs;
+        this.keepAliveProbes = b.keepAliveProbes;
+    }
+
+    /**
+     * Keep-alive (RFC 9293 §3.8.4, RFC 1122 §4.2.3.6): idle time before the first probe; 0
+     * (the default) leaves it off, as the RFC asks.
+     */
+    public long keepAliveIdleNs() {
+        return keepAliveIdleNs;
+    }
+
+    /** Time between unanswered keep-alive probes. Default 75 s, as Linux. */
+    public long keepAliveIntervalNs() {
+        return keepAliveIntervalNs;
+    }
+
+    /** Unanswered keep-alive probes before the connection is aborted. Default 9, as Linux. */
+    public int keepAliveProbes() {
+        return keepAliveProbes;
     }
 
     public static Builder builder() {
@@ -214,8 +238,23 @@ public final class StackConfig {
         private int synAckRetries = 5;
         private boolean resetOnAcceptOverflow;
         private long delayedAckNs = TimeUnit.MILLISECONDS.toNanos(40);
+        private long keepAliveIdleNs;
+        private long keepAliveIntervalNs = TimeUnit.SECONDS.toNanos(75);
+        private int keepAliveProbes = 9;
 
         private Builder() {
+        }
+
+        /**
+         * Keep-alive: probe after {@code idleNs} of silence (RFC 1122 §4.2.3.6 asks for at
+         * least 2 hours by default where it is on), then every {@code intervalNs}, aborting
+         * after {@code probes} unanswered. {@code idleNs} 0 turns it off (the default).
+         */
+        public Builder keepAlive(final long idleNs, final long intervalNs, final int probes) {
+            this.keepAliveIdleNs = idleNs;
+            this.keepAliveIntervalNs = intervalNs;
+            this.keepAliveProbes = probes;
+            return this;
         }
 
         /** Longest ACK delay, 0..200 ms; 0 acknowledges every segment at once. Default 40 ms. */
@@ -380,6 +419,9 @@ public final class StackConfig {
             }
             if (delayedAckNs < 0 || delayedAckNs > TimeUnit.MILLISECONDS.toNanos(200)) {
                 throw new IllegalArgumentException("delayedAckNs " + delayedAckNs + ": out of range (0..200 ms)");
+            }
+            if (keepAliveIdleNs < 0 || keepAliveIntervalNs <= 0 || keepAliveProbes < 1) {
+                throw new IllegalArgumentException("keep-alive: idle must not be negative, interval and probes positive");
             }
             if (synAckRetries < 0 || synAckRetries > 15) {
                 throw new IllegalArgumentException("synAckRetries " + synAckRetries + ": out of range (0..15)");

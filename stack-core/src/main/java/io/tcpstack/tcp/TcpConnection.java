@@ -74,6 +74,18 @@ public final class TcpConnection implements Connection {
     int recover;
     long lastSendNs;
 
+    // RFC 9293 §3.7.4 Nagle (Minshall's variant, as Linux) and §3.8.6.2.1 sender SWS avoidance
+    boolean noDelay;
+    /** The end of the last segment sent shorter than the MSS. */
+    int sndSml;
+    /** Held back by SWS avoidance with nothing in flight: when to send anyway (the override timeout). */
+    long overrideDeadlineNs = Long.MAX_VALUE;
+
+    // RFC 9293 §3.8.4 keep-alive (off unless the stack is configured for it)
+    long lastHeardNs;
+    long keepAliveDeadlineNs = Long.MAX_VALUE;
+    int keepAliveProbes;
+
     // RFC 6298 retransmission state
     long srttNs;
     long rttvarNs;
@@ -161,6 +173,9 @@ public final class TcpConnection implements Connection {
     // ---------------------------------------------------------------- segment arrives
 
     void onSegment(final Segment seg, final long nowNs) {
+        if (keepAliveDeadlineNs != Long.MAX_VALUE) {
+            heardFromPeer(nowNs);
+        }
         switch (state) {
             case SYN_SENT -> onSegmentInSynSent(seg, nowNs);
             case CLOSED, LISTEN, TIME_WAIT -> { } // not held as connections
@@ -620,6 +635,11 @@ public final class TcpConnection implements Connection {
 
     private void establish() {
         cc = new NewReno(sendMss);
+        sndSml = sndUna;
+        if (layer.keepAliveIdleNs > 0) {
+            lastHeardNs = layer.nowNs();
+            keepAliveDeadlineNs = lastHeardNs + layer.keepAliveIdleNs;
+        }
         recover = iss; // RFC 6582 §3.2 step 1
         setState(TcpState.ESTABLISHED);
         handler.onConnected(this);
@@ -657,6 +677,26 @@ public final class TcpConnection implements Connection {
 
     /** Sends what the send window and the MSS allow, and the FIN once all data is out. */
     void transmit(final long nowNs) {
+        transmit(nowNs, false);
+    }
+
+    /**
+     * Whether a segment of {@code length} < SMSS may go now (RFC 9293 §3.8.6.2.1 and §3.7.4):
+     * when it is all the data queued and no small segment is unacknowledged (Nagle, in
+     * Minshall's form, as Linux; always with noDelay or a FIN queued), or when it is at least
+     * half the largest window the peer offered, or when the override timeout fired.
+     */
+    private boolean maySendSmall(final int length, final int unsent, final boolean force) {
+        if (force) {
+            return true;
+        }
+        if (length == unsent) {
+            return noDelay || finQueued || !Seq.gt(sndSml, sndUna);
+        }
+        return length >= maxSndWnd / 2;
+    }
+
+    private void transmit(final long nowNs, final boolean force) {
         if (state != TcpState.ESTABLISHED && state != TcpState.CLOSE_WAIT
             && state != TcpState.FIN_WAIT_1 && state != TcpState.LAST_ACK) {
             return;
@@ -671,6 +711,17 @@ public final class TcpConnection implements Connection {
             final int windowLeft = sndUna + Math.min(sndWnd, cc.cwnd()) - sndNxt;
             if (unsent > 0 && windowLeft > 0) {
                 final int length = Math.min(Math.min(unsent, windowLeft), sendMss);
+                if (length < sendMss && !maySendSmall(length, unsent, force)) {
+                    if (sndNxt == sndUna && overrideDeadlineNs == Long.MAX_VALUE) {
+                        // No ACK will come to move things on: the SWS override timeout will.
+                        overrideDeadlineNs = nowNs + Math.max(rtoNs / 2, layer.minRtoNs);
+                    }
+                    return;
+                }
+                overrideDeadlineNs = Long.MAX_VALUE;
+                if (length < sendMss) {
+                    sndSml = sndNxt + length;
+                }
                 final boolean last = length == unsent;
                 final boolean fin = last && finQueued && !finSent;
                 int flags = TcpHeader.ACK | (last ? TcpHeader.PSH : 0);
@@ -758,9 +809,10 @@ public final class TcpConnection implements Connection {
 
     // ---------------------------------------------------------------- timers
 
-    /** Earliest of the retransmission, persist and delayed-ACK deadlines. */
+    /** Earliest of the retransmission, persist, delayed-ACK, SWS-override and keep-alive deadlines. */
     long nextDeadlineNs() {
-        return Math.min(Math.min(retransmitDeadlineNs, persistDeadlineNs), delayedAckDeadlineNs);
+        return Math.min(Math.min(Math.min(retransmitDeadlineNs, persistDeadlineNs), delayedAckDeadlineNs),
+            Math.min(overrideDeadlineNs, keepAliveDeadlineNs));
     }
 
     void onTimer(final long nowNs) {
@@ -772,6 +824,13 @@ public final class TcpConnection implements Connection {
         }
         if (isLive() && persistDeadlineNs != Long.MAX_VALUE && nowNs - persistDeadlineNs >= 0) {
             onPersistTimeout(nowNs);
+        }
+        if (isLive() && overrideDeadlineNs != Long.MAX_VALUE && nowNs - overrideDeadlineNs >= 0) {
+            overrideDeadlineNs = Long.MAX_VALUE;
+            transmit(nowNs, true);
+        }
+        if (isLive() && keepAliveDeadlineNs != Long.MAX_VALUE && nowNs - keepAliveDeadlineNs >= 0) {
+            onKeepAliveTimeout(nowNs);
         }
         if (isLive()) {
             layer.rearm(this);
@@ -827,7 +886,7 @@ public final class TcpConnection implements Connection {
                 if (sndWnd == 0) {
                     sndWnd = 1; // a lost probe: resend one byte
                 }
-                transmit(nowNs);
+                transmit(nowNs, true); // a retransmission waits for neither Nagle nor SWS
                 sndWnd = savedWnd;
                 if (sndNxt == sndUna) {
                     retransmitDeadlineNs = Long.MAX_VALUE;
@@ -847,6 +906,38 @@ public final class TcpConnection implements Connection {
             }
             default -> state;
         };
+    }
+
+    /**
+     * RFC 9293 §3.8.4, RFC 1122 §4.2.3.6: after the idle time with nothing heard, probe with
+     * <SEQ=SND.NXT-1> (the peer answers with an ACK), every interval; give up after the
+     * configured number of unanswered probes. The deadline is not moved on each arriving
+     * segment: when it fires, it first checks when the peer was last heard.
+     */
+    private void onKeepAliveTimeout(final long nowNs) {
+        final long idleUntil = lastHeardNs + layer.keepAliveIdleNs;
+        if (keepAliveProbes == 0 && idleUntil - nowNs > 0) {
+            keepAliveDeadlineNs = idleUntil; // heard from since: wait out the idle time again
+            return;
+        }
+        if (keepAliveProbes >= layer.keepAliveProbes) {
+            layer.countKeepAliveTimeout();
+            abortWithReset(CloseReason.TIMEOUT, nowNs);
+            return;
+        }
+        keepAliveProbes++;
+        layer.countKeepAliveProbe();
+        layer.sendControl(this, sndNxt - 1, rcvNxt, TcpHeader.ACK, TcpLayer.NO_SYN_OPTIONS, nowNs);
+        keepAliveDeadlineNs = nowNs + layer.keepAliveIntervalNs;
+    }
+
+    /** Any segment from the peer: it is alive (keep-alive restarts from here). */
+    void heardFromPeer(final long nowNs) {
+        lastHeardNs = nowNs;
+        if (keepAliveProbes > 0) {
+            keepAliveProbes = 0;
+            keepAliveDeadlineNs = nowNs + layer.keepAliveIdleNs;
+        }
     }
 
     /** §3.8.6.1: probe a zero window with one byte, backing off like the RTO. */
@@ -921,6 +1012,15 @@ public final class TcpConnection implements Connection {
             }
         }
         return taken;
+    }
+
+    @Override
+    public void noDelay(final boolean on) {
+        noDelay = on;
+        if (on && isLive()) {
+            transmit(layer.nowNs());
+            layer.rearm(this);
+        }
     }
 
     @Override

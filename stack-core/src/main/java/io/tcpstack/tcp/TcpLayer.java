@@ -57,6 +57,9 @@ public final class TcpLayer {
     final int maxRetries;
     final int synRetries;
     final long delayedAckNs;
+    final long keepAliveIdleNs;
+    final long keepAliveIntervalNs;
+    final int keepAliveProbes;
     private final int synBacklog;
     private final int defaultAcceptBacklog;
     private final int synAckRetries;
@@ -127,6 +130,8 @@ public final class TcpLayer {
     private final AtomicCounter outOfOrder;
     private final AtomicCounter timeouts;
     private final AtomicCounter fastRetransmits;
+    private final AtomicCounter keepAliveProbesSent;
+    private final AtomicCounter keepAliveTimeouts;
     private final AtomicCounter duplicateAcks;
     private final AtomicCounter windowProbes;
     private final AtomicCounter timeWaitEntered;
@@ -148,6 +153,9 @@ public final class TcpLayer {
         this.maxRetries = config.maxRetries();
         this.synRetries = config.synRetries();
         this.delayedAckNs = config.delayedAckNs();
+        this.keepAliveIdleNs = config.keepAliveIdleNs();
+        this.keepAliveIntervalNs = config.keepAliveIntervalNs();
+        this.keepAliveProbes = config.keepAliveProbes();
         this.synBacklog = config.synBacklog();
         this.defaultAcceptBacklog = config.acceptBacklog();
         this.synAckRetries = config.synAckRetries();
@@ -205,6 +213,8 @@ public final class TcpLayer {
         outOfOrder = counters.newCounter("tcp.rx.out_of_order");
         timeouts = counters.newCounter("tcp.timeouts");
         fastRetransmits = counters.newCounter("tcp.fast_retransmits");
+        keepAliveProbesSent = counters.newCounter("tcp.keepalive.probes");
+        keepAliveTimeouts = counters.newCounter("tcp.keepalive.timeouts");
         duplicateAcks = counters.newCounter("tcp.rx.duplicate_acks");
         windowProbes = counters.newCounter("tcp.tx.window_probes");
         timeWaitEntered = counters.newCounter("tcp.timewait.entered");
@@ -956,6 +966,14 @@ public final class TcpLayer {
 
     void countTimeout() {
         timeouts.incrementRelease();
+    }
+
+    void countKeepAliveProbe() {
+        keepAliveProbesSent.incrementRelease();
+    }
+
+    void countKeepAliveTimeout() {
+        keepAliveTimeouts.incrementRelease();
     }
 
     void countFastRetransmit() {

@@ -347,7 +347,10 @@ class TcpStateMachineTest {
             final int iss = establishPassive();
             peer.window = 0;
             peer.send(ACK, PEER_ISN + 1, iss + 1, NONE);
-            stack.stack.submit(() -> app.connection.send(new UnsafeBuffer(bytes("data")), 0, 4));
+            stack.stack.submit(() -> {
+                app.connection.noDelay(true); // the rest may follow the unacknowledged probe byte at once
+                app.connection.send(new UnsafeBuffer(bytes("data")), 0, 4);
+            });
             stack.run();
             int probes = 0;
             // Far longer than 15 backed-off retransmissions would last: answer each probe
@@ -408,6 +411,96 @@ class TcpStateMachineTest {
             final List<Seg> out = p.send(ACK, PEER_ISN + 1, synAck.seq() + 1, new byte[1000]);
             assertThat(out.get(0).window()).isEqualTo(16384 - 1000);
             assertThat(out.get(0).ack()).isEqualTo(PEER_ISN + 1001);
+        }
+    }
+
+    @Nested
+    class NagleAndSws {
+        @Test
+        void aSecondShortSegment_waitsForTheFirstsAck_rfc9293_3_7_4() {
+            final int iss = establishPassive();
+            stack.stack.submit(() -> app.connection.send(new UnsafeBuffer(bytes("GET ")), 0, 4));
+            stack.run();
+            assertThat(peer.collect()).hasSize(1);
+            stack.stack.submit(() -> app.connection.send(new UnsafeBuffer(bytes("/x")), 0, 2));
+            stack.run();
+            assertThat(peer.collect()).as("held: a short segment is unacknowledged").isEmpty();
+            final List<Seg> after = peer.send(ACK, PEER_ISN + 1, iss + 5, NONE);
+            assertThat(after).hasSize(1);
+            assertThat(after.get(0).data()).isEqualTo(bytes("/x"));
+        }
+
+        @Test
+        void noDelay_sendsEveryWriteAtOnce() {
+            establishPassive();
+            stack.stack.submit(() -> {
+                app.connection.noDelay(true);
+                app.connection.send(new UnsafeBuffer(bytes("GET ")), 0, 4);
+                app.connection.send(new UnsafeBuffer(bytes("/x")), 0, 2);
+            });
+            stack.run();
+            assertThat(peer.collect()).hasSize(2);
+        }
+
+        @Test
+        void aSmallUsableWindow_isNotUsed_untilTheOverrideTimeout_rfc9293_3_8_6_2_1() {
+            final int iss = establishPassive();
+            peer.window = 1000; // after 64240 before: less than half the largest window seen
+            peer.send(ACK, PEER_ISN + 1, iss + 1, NONE);
+            stack.stack.submit(() -> app.connection.send(new UnsafeBuffer(new byte[4000]), 0, 4000));
+            stack.run();
+            assertThat(peer.collect()).as("no silly 1000-byte segment").isEmpty();
+            final List<Seg> late = peer.advanceMs(250);
+            assertThat(late).as("the override timeout sends what the window allows").hasSize(1);
+            assertThat(late.get(0).data()).hasSize(1000);
+        }
+    }
+
+    @Nested
+    class KeepAlive {
+        final StackHarness ka = new StackHarness(StackConfig.builder().localAddress(TestPackets.STACK).delayedAckNs(0)
+            .keepAlive(TimeUnit.SECONDS.toNanos(10), TimeUnit.SECONDS.toNanos(2), 3).build(), null);
+        final TcpPeer p = new TcpPeer(ka, 40000, PORT);
+        int iss;
+
+        void establish() {
+            ka.stack.listen(PORT, 16, () -> app);
+            iss = p.syn(PEER_ISN, 1460).get(0).seq();
+            p.send(ACK, PEER_ISN + 1, iss + 1, NONE);
+        }
+
+        @Test
+        void afterTheIdleTime_probesWithSndNxtMinusOne_rfc1122_4_2_3_6() {
+            establish();
+            assertThat(p.advanceMs(9_900)).isEmpty();
+            final List<Seg> probe = p.advanceMs(200);
+            assertThat(probe).hasSize(1);
+            assertThat(probe.get(0).seq()).isEqualTo(iss); // SND.NXT - 1: the peer must answer
+            assertThat(probe.get(0).data()).isEmpty();
+            assertThat(ka.counter("tcp.keepalive.probes")).isEqualTo(1);
+        }
+
+        @Test
+        void answeredProbes_keepTheConnection_unansweredOnesEndIt_rfc9293_3_8_4() {
+            establish();
+            for (int round = 0; round < 5; round++) {
+                final List<Seg> probes = p.advanceMs(10_100);
+                assertThat(probes).as("round %d", round).hasSize(1);
+                p.send(ACK, PEER_ISN + 1, iss + 1, NONE); // the answer
+            }
+            assertThat(app.closeReason).isNull();
+            p.advanceMs(60_000); // silence: 3 probes 2 s apart, then the end
+            assertThat(app.closeReason).isEqualTo(CloseReason.TIMEOUT);
+            assertThat(ka.counter("tcp.keepalive.timeouts")).isEqualTo(1);
+        }
+
+        @Test
+        void trafficPostponesTheFirstProbe() {
+            establish();
+            p.advanceMs(8_000);
+            p.send(ACK | PSH, PEER_ISN + 1, iss + 1, bytes("x"));
+            assertThat(p.advanceMs(8_000)).as("heard 8 s ago: no probe yet").isEmpty();
+            assertThat(p.advanceMs(2_100)).hasSize(1);
         }
     }
 
