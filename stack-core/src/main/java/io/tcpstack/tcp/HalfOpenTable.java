@@ -29,6 +29,7 @@ final class HalfOpenTable {
     private final int[] iss;
     private final short[] peerMss;
     private final byte[] peerWindowScale;
+    private final boolean[] peerSack;
     private final byte[] retries;
     private final long[] deadlineNs;
     private final long[] firstSentNs;
@@ -52,6 +53,7 @@ final class HalfOpenTable {
         iss = new int[capacity];
         peerMss = new short[capacity];
         peerWindowScale = new byte[capacity];
+        peerSack = new boolean[capacity];
         retries = new byte[capacity];
         deadlineNs = new long[capacity];
         firstSentNs = new long[capacity];
@@ -89,7 +91,7 @@ final class HalfOpenTable {
      *
      * @return its slot, or {@link #NONE} if the table is full
      */
-    int add(final long tupleKey, final int peerIsn, final int ourIsn, final int mss, final int windowScale,
+    int add(final long tupleKey, final int peerIsn, final int ourIsn, final int mss, final int windowScale, final boolean sackPermitted,
         final long nowNs, final long deadline) {
         if (free == NONE) {
             return NONE;
@@ -101,6 +103,7 @@ final class HalfOpenTable {
         iss[slot] = ourIsn;
         peerMss[slot] = (short) mss;
         peerWindowScale[slot] = (byte) windowScale;
+        peerSack[slot] = sackPermitted;
         retries[slot] = 0;
         firstSentNs[slot] = nowNs;
         deadlineNs[slot] = deadline;
@@ -166,6 +169,11 @@ final class HalfOpenTable {
     /** The SYN's window scale shift, or -1 if it had none. */
     int peerWindowScale(final int slot) {
         return peerWindowScale[slot];
+    }
+
+    /** The SYN carried SACK-permitted. */
+    boolean peerSack(final int slot) {
+        return peerSack[slot];
     }
 
     int retries(final int slot) {

@@ -19,6 +19,10 @@ public final class Segment {
     int mss;
     /** The window scale option's shift, or -1 (RFC 7323 §2.2). */
     int windowScale;
+    /** SACK-permitted on a SYN (RFC 2018 §2). */
+    boolean sackPermitted;
+    /** The SACK blocks of the segment's option (RFC 2018 §3): the parser's arrays. */
+    io.tcpstack.wire.TcpOptions options;
     MutableDirectBuffer data;
     int dataOffset;
     int dataLength;

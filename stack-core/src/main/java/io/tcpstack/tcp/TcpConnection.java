@@ -42,8 +42,22 @@ public final class TcpConnection implements Connection {
     /** RFC 7323 §2: the shift applied to the peer's windows, and to ours (0 when not agreed). */
     int sndWindowScale;
     int rcvWindowScale;
-    /** We offered window scaling in our SYN (active open). */
+    /** We offered window scaling and SACK in our SYN (active open). */
     private boolean offeredWindowScale;
+    /** RFC 2018: both SYNs carried SACK-permitted. */
+    boolean sackOk;
+    /** The sequence number of the latest out-of-order segment taken in (its SACK block goes first). */
+    int lastOutOfOrderSeq;
+    /**
+     * RFC 6675 scoreboard: what the peer's SACK blocks say it holds above SND.UNA, as sorted,
+     * disjoint [start, end) sequence ranges; and the highest sequence number retransmitted in
+     * this recovery.
+     */
+    private static final int MAX_SACKED_RANGES = 8;
+    final int[] sackedStart = new int[MAX_SACKED_RANGES];
+    final int[] sackedEnd = new int[MAX_SACKED_RANGES];
+    int sackedRanges;
+    int highRxt;
     /** From the layer's pool; returned (and set to null) when the connection leaves the table. */
     SendBuffer sendBuffer;
     ReceiveBuffer receiveBuffer;
@@ -131,7 +145,8 @@ public final class TcpConnection implements Connection {
      * @param rttStartNs when the (never retransmitted) SYN-ACK was sent, or 0 for no RTT sample
      */
     void passiveHandshakeDone(final int iss, final int irs, final int peerMss, final int peerWindowScale,
-        final long rttStartNs) {
+        final boolean peerSack, final long rttStartNs) {
+        sackOk = peerSack;
         if (peerWindowScale >= 0) {
             // RFC 7323 §2.3: a shift above 14 is used as 14.
             sndWindowScale = Math.min(peerWindowScale, 14);
@@ -160,14 +175,14 @@ public final class TcpConnection implements Connection {
         rttSeq = iss;
         rttStartNs = nowNs;
         offeredWindowScale = true;
-        layer.sendControl(this, iss, 0, TcpHeader.SYN, layer.ourWindowScale, nowNs);
+        layer.sendControl(this, iss, 0, TcpHeader.SYN, layer.ourSynOptions(), nowNs);
         armRetransmit(nowNs);
     }
 
     /** SYN-ACK of a simultaneous open: window scale if both SYNs carried it. */
     private void sendSynAck(final long nowNs) {
         layer.sendControl(this, iss, rcvNxt, TcpHeader.SYN | TcpHeader.ACK,
-            offeredWindowScale ? layer.ourWindowScale : TcpLayer.MSS_ONLY, nowNs);
+            offeredWindowScale ? layer.ourSynOptions() : TcpLayer.MSS_ONLY, nowNs);
     }
 
     // ---------------------------------------------------------------- segment arrives
@@ -216,6 +231,7 @@ public final class TcpConnection implements Connection {
         rcvNxt = seg.seq + 1;
         sendMss = layer.effectiveMss(seg.mss);
         final boolean scaling = offeredWindowScale && seg.windowScale >= 0;
+        sackOk = offeredWindowScale && seg.sackPermitted;
         if (hasAck) {
             sampleRtt(seg.ack, nowNs);
             sndUna = seg.ack;
@@ -393,6 +409,9 @@ public final class TcpConnection implements Connection {
             layer.challengeAck(this, nowNs);
             return false;
         }
+        if (sackOk && seg.options.sackBlocks() > 0) {
+            updateScoreboard(seg.options, seg.ack);
+        }
         // RFC 5681 §2: a duplicate ACK acknowledges nothing new, carries no data, SYN or
         // FIN, leaves the window as it was, while data is outstanding.
         final boolean duplicate = seg.ack == sndUna && seg.dataLength == 0
@@ -469,7 +488,11 @@ public final class TcpConnection implements Connection {
         }
         // Partial acknowledgment: the next hole is lost too; resend it at once.
         cc.onPartialAck(ackedSeq);
-        retransmitFirstUnacknowledged(nowNs);
+        if (sackOk) {
+            retransmitNextHole(nowNs);
+        } else {
+            retransmitFirstUnacknowledged(nowNs);
+        }
         if (!partialAckSeen) {
             partialAckSeen = true;
             retransmitDeadlineNs = nowNs + rtoNs; // step 5: reset the timer on the first one only
@@ -482,18 +505,137 @@ public final class TcpConnection implements Connection {
         layer.countDuplicateAck();
         if (inRecovery) {
             cc.onDuplicateAckInRecovery(); // transmit() below may send new data now
+            if (sackOk) {
+                retransmitNextHole(nowNs); // RFC 6675 §5 (simplified): one hole per ACK
+            }
             return;
         }
-        // Step 2: the third duplicate, and the ACK covers more than the last recovery point
-        // (otherwise these duplicates are likely echoes of our own retransmissions: step 1A).
-        if (dupAcks == 3 && Seq.gt(sndUna, recover)) {
+        // Step 2: the third duplicate (or, with SACK, more than two segments' worth SACKed
+        // above SND.UNA: RFC 6675 IsLost), and the ACK covers more than the last recovery
+        // point (otherwise these duplicates are likely echoes of our retransmissions: step 1A).
+        final boolean lost = dupAcks == 3 || (sackOk && dupAcks < 3 && sackedBytes() > 2 * sendMss);
+        if (lost && Seq.gt(sndUna, recover)) {
+            dupAcks = 3;
             inRecovery = true;
             partialAckSeen = false;
             recover = sndNxt - 1;
             cc.onFastRetransmit(sndNxt - sndUna);
             layer.countFastRetransmit();
             retransmitFirstUnacknowledged(nowNs);
+            highRxt = sndUna + Math.min(sendMss, sndNxt - sndUna);
         }
+    }
+
+    /**
+     * RFC 2018 §3 / RFC 6675 §4: merges the SACK blocks of an ACK into the scoreboard. Blocks
+     * outside (SND.UNA, SND.NXT] are ignored (RFC 2018 §8 caution); ranges at or below the
+     * cumulative ACK are dropped.
+     */
+    private void updateScoreboard(final io.tcpstack.wire.TcpOptions options, final int ack) {
+        final int una = Seq.gt(ack, sndUna) ? ack : sndUna;
+        pruneScoreboard(una);
+        for (int b = 0; b < options.sackBlocks(); b++) {
+            int left = options.sackLeft(b);
+            final int right = options.sackRight(b);
+            if (!Seq.lt(left, right) || !Seq.gt(right, una) || Seq.gt(right, sndNxt)) {
+                continue;
+            }
+            if (Seq.lt(left, una)) {
+                left = una;
+            }
+            addSacked(left, right);
+        }
+    }
+
+    private void pruneScoreboard(final int una) {
+        int kept = 0;
+        for (int i = 0; i < sackedRanges; i++) {
+            if (Seq.gt(sackedEnd[i], una)) {
+                sackedStart[kept] = Seq.lt(sackedStart[i], una) ? una : sackedStart[i];
+                sackedEnd[kept] = sackedEnd[i];
+                kept++;
+            }
+        }
+        sackedRanges = kept;
+    }
+
+    /** Inserts [left, right), merging with the ranges it overlaps or touches; keeps the lowest ranges when full. */
+    private void addSacked(int left, int right) {
+        int i = 0;
+        while (i < sackedRanges && Seq.lt(sackedEnd[i], left)) {
+            i++;
+        }
+        int j = i;
+        while (j < sackedRanges && !Seq.gt(sackedStart[j], right)) {
+            if (Seq.lt(sackedStart[j], left)) {
+                left = sackedStart[j];
+            }
+            if (Seq.gt(sackedEnd[j], right)) {
+                right = sackedEnd[j];
+            }
+            j++;
+        }
+        final int removed = j - i;
+        if (removed == 0 && sackedRanges == MAX_SACKED_RANGES) {
+            if (i == MAX_SACKED_RANGES) {
+                return; // above every range kept, and no room: forget it (the peer repeats it)
+            }
+            sackedRanges--; // drop the highest range to make room
+        }
+        final int tail = sackedRanges - j;
+        final int shift = 1 - removed;
+        System.arraycopy(sackedStart, j, sackedStart, j + shift, tail);
+        System.arraycopy(sackedEnd, j, sackedEnd, j + shift, tail);
+        sackedStart[i] = left;
+        sackedEnd[i] = right;
+        sackedRanges += shift;
+    }
+
+    int sackedBytes() {
+        int bytes = 0;
+        for (int i = 0; i < sackedRanges; i++) {
+            bytes += sackedEnd[i] - sackedStart[i];
+        }
+        return bytes;
+    }
+
+    /**
+     * RFC 6675 §4 NextSeg(), simplified: the first sequence number above SND.UNA and above
+     * what this recovery already retransmitted that the peer has not SACKed and that lies
+     * below its highest SACKed byte (so is deemed lost), sent again as one segment.
+     */
+    private void retransmitNextHole(final long nowNs) {
+        if (sackedRanges == 0) {
+            return;
+        }
+        int from = Seq.gt(highRxt, sndUna) ? highRxt : sndUna;
+        for (int i = 0; i < sackedRanges; i++) {
+            if (!Seq.gt(sackedStart[i], from) && Seq.lt(from, sackedEnd[i])) {
+                from = sackedEnd[i];
+            }
+        }
+        final int highestSacked = sackedEnd[sackedRanges - 1];
+        if (!Seq.lt(from, highestSacked)) {
+            return;
+        }
+        int holeEnd = highestSacked;
+        for (int i = 0; i < sackedRanges; i++) {
+            if (Seq.gt(sackedStart[i], from)) {
+                holeEnd = sackedStart[i];
+                break;
+            }
+        }
+        final boolean finOut = finSent && Seq.gt(sndNxt, finSeq);
+        final int dataEnd = sndNxt - (finOut ? 1 : 0);
+        final int length = Math.min(sendMss, Math.min(holeEnd - from, dataEnd - from));
+        if (length <= 0) {
+            return;
+        }
+        rttStartNs = NO_SAMPLE;
+        layer.countRetransmit();
+        layer.countSackRetransmit();
+        layer.sendData(this, from, TcpHeader.ACK, from - sndUna, length, nowNs);
+        highRxt = from + length;
     }
 
     /** Sends the first unacknowledged segment again (fast retransmit, partial ACK), SND.NXT unchanged. */
@@ -554,6 +696,7 @@ public final class TcpConnection implements Connection {
             return gaps || offset > 0;
         }
         layer.countOutOfOrder();
+        lastOutOfOrderSeq = rcvNxt + offset;
         return true;
     }
 
@@ -860,7 +1003,7 @@ public final class TcpConnection implements Connection {
         retransmitDeadlineNs = nowNs + rtoNs;
         layer.countRetransmit();
         switch (state) {
-            case SYN_SENT -> layer.sendControl(this, iss, 0, TcpHeader.SYN, layer.ourWindowScale, nowNs);
+            case SYN_SENT -> layer.sendControl(this, iss, 0, TcpHeader.SYN, layer.ourSynOptions(), nowNs);
             case SYN_RECEIVED -> sendSynAck(nowNs);
             default -> {
                 if (finSent && sndUna == finSeq) {
@@ -875,6 +1018,8 @@ public final class TcpConnection implements Connection {
                     inRecovery = false;
                     dupAcks = 0;
                     recover = sndNxt - 1;
+                    sackedRanges = 0; // RFC 6675 §5.1: after a timeout, start the scoreboard afresh
+                    highRxt = sndUna;
                 }
                 // Go back to SND.UNA and send again from there, the FIN after the data.
                 sndNxt = sndUna;

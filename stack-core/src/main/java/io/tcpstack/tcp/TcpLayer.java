@@ -69,9 +69,14 @@ public final class TcpLayer {
     final int ourMss;
     /** The shift we offer (RFC 7323 §2.3): the smallest that lets the window cover the buffer. */
     final int ourWindowScale;
-    /** emit(): no SYN options; MSS only; otherwise MSS and window scale with that shift. */
-    static final int NO_SYN_OPTIONS = -2;
-    static final int MSS_ONLY = -1;
+    /**
+     * emit()'s SYN options: none; or MSS, plus window scale (with the shift in the low bits)
+     * and SACK-permitted as flagged.
+     */
+    static final int NO_SYN_OPTIONS = -1;
+    static final int MSS_ONLY = 0;
+    static final int SYN_OPT_WINDOW_SCALE = 0x100;
+    static final int SYN_OPT_SACK_PERMITTED = 0x200;
 
     private final Long2ObjectHashMap<TcpConnection> connections = new Long2ObjectHashMap<>();
     private final Int2ObjectHashMap<Listener> listeners = new Int2ObjectHashMap<>();
@@ -130,6 +135,7 @@ public final class TcpLayer {
     private final AtomicCounter outOfOrder;
     private final AtomicCounter timeouts;
     private final AtomicCounter fastRetransmits;
+    private final AtomicCounter sackRetransmits;
     private final AtomicCounter keepAliveProbesSent;
     private final AtomicCounter keepAliveTimeouts;
     private final AtomicCounter duplicateAcks;
@@ -213,6 +219,7 @@ public final class TcpLayer {
         outOfOrder = counters.newCounter("tcp.rx.out_of_order");
         timeouts = counters.newCounter("tcp.timeouts");
         fastRetransmits = counters.newCounter("tcp.fast_retransmits");
+        sackRetransmits = counters.newCounter("tcp.sack_retransmits");
         keepAliveProbesSent = counters.newCounter("tcp.keepalive.probes");
         keepAliveTimeouts = counters.newCounter("tcp.keepalive.timeouts");
         duplicateAcks = counters.newCounter("tcp.rx.duplicate_acks");
@@ -365,6 +372,8 @@ public final class TcpLayer {
         seg.window = in.window();
         seg.mss = options.mss();
         seg.windowScale = options.windowScale();
+        seg.sackPermitted = options.sackPermitted();
+        seg.options = options;
         seg.data = buffer;
         seg.dataOffset = at + headerLength;
         seg.dataLength = length - headerLength;
@@ -411,12 +420,12 @@ public final class TcpLayer {
             timeWaitReacks.incrementRelease();
             timeWaits.restart(slot, nowNs + timeWaitNs);
             emit(seg.remoteAddress, seg.localPort, seg.remotePort, timeWaits.sndNxt(slot), rcvNxt, TcpHeader.ACK,
-                0, NO_SYN_OPTIONS, null, 0, 0, nowNs);
+                0, NO_SYN_OPTIONS, null, null, 0, 0, nowNs);
             return true;
         }
         if (seg.len() > 0) {
             emit(seg.remoteAddress, seg.localPort, seg.remotePort, timeWaits.sndNxt(slot), rcvNxt, TcpHeader.ACK,
-                0, NO_SYN_OPTIONS, null, 0, 0, nowNs);
+                0, NO_SYN_OPTIONS, null, null, 0, 0, nowNs);
         }
         return true;
     }
@@ -461,7 +470,7 @@ public final class TcpLayer {
             cookiesSent.incrementRelease();
             // MSS only: the cookie cannot carry a window scale, so neither side will scale.
             emit(seg.remoteAddress, seg.localPort, seg.remotePort, cookie, seg.seq + 1, TcpHeader.SYN | TcpHeader.ACK,
-                window, MSS_ONLY, null, 0, 0, nowNs);
+                window, MSS_ONLY, null, null, 0, 0, nowNs);
             return;
         }
         if (table.isFull()) {
@@ -471,11 +480,11 @@ public final class TcpLayer {
         // A half-open record, and the SYN-ACK (§3.10.7.2: <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>).
         // Data or FIN on a SYN is not queued (§3.10.7.2 allows it); the peer resends it.
         final int iss = isn(seg.localPort, seg.remoteAddress, seg.remotePort, nowNs);
-        table.add(key, seg.seq, iss, seg.mss, seg.windowScale, nowNs, nowNs + initialRtoNs);
+        table.add(key, seg.seq, iss, seg.mss, seg.windowScale, seg.sackPermitted, nowNs, nowNs + initialRtoNs);
         updateHalfOpenGauge();
         passiveOpens.incrementRelease();
         emit(seg.remoteAddress, seg.localPort, seg.remotePort, iss, seg.seq + 1, TcpHeader.SYN | TcpHeader.ACK,
-            window, synAckOptions(seg.windowScale), null, 0, 0, nowNs);
+            window, synAckOptions(seg.windowScale, seg.sackPermitted), null, null, 0, 0, nowNs);
     }
 
     /** RFC 9293 §3.10.7.4 in SYN-RECEIVED, for a passive open still held as a half-open record. */
@@ -489,7 +498,8 @@ public final class TcpLayer {
                 // A retransmitted SYN (our SYN-ACK was lost): the same SYN-ACK again, as Linux.
                 retransmittedSyns.incrementRelease();
                 emit(seg.remoteAddress, seg.localPort, seg.remotePort, iss, irs + 1, TcpHeader.SYN | TcpHeader.ACK,
-                    Math.min(bufferBytes, 0xFFFF), synAckOptions(table.peerWindowScale(slot)), null, 0, 0, nowNs);
+                    Math.min(bufferBytes, 0xFFFF), synAckOptions(table.peerWindowScale(slot), table.peerSack(slot)),
+                    null, null, 0, 0, nowNs);
             } else {
                 // §3.10.7.4 fourth: a SYN in SYN-RECEIVED of a passive open returns to LISTEN.
                 drops[DROP_SYN_IN_WINDOW].incrementRelease();
@@ -535,10 +545,11 @@ public final class TcpLayer {
         }
         final int mss = table.peerMss(slot);
         final int peerWindowScale = table.peerWindowScale(slot);
+        final boolean peerSack = table.peerSack(slot);
         final long rttStartNs = table.retries(slot) == 0 ? table.firstSentNs(slot) : 0; // Karn
         table.remove(slot);
         updateHalfOpenGauge();
-        complete(listener, key, seg, iss, irs, mss == 0xFFFF ? -1 : mss, table.peerWindowScale(slot), rttStartNs,
+        complete(listener, key, seg, iss, irs, mss == 0xFFFF ? -1 : mss, peerWindowScale, peerSack, rttStartNs,
             nowNs);
     }
 
@@ -563,7 +574,7 @@ public final class TcpLayer {
         }
         cookiesValidated.incrementRelease();
         passiveOpens.incrementRelease();
-        complete(listener, key, seg, seg.ack - 1, seg.seq - 1, mss, -1, 0, nowNs);
+        complete(listener, key, seg, seg.ack - 1, seg.seq - 1, mss, -1, false, 0, nowNs);
     }
 
     /**
@@ -587,11 +598,12 @@ public final class TcpLayer {
      * becomes ESTABLISHED; data or FIN on it are taken in).
      */
     private void complete(final Listener listener, final long key, final Segment seg, final int iss, final int irs,
-        final int peerMss, final int peerWindowScale, final long rttStartNs, final long nowNs) {
+        final int peerMss, final int peerWindowScale, final boolean peerSack, final long rttStartNs,
+        final long nowNs) {
         final TcpConnection c = new TcpConnection(this, key, seg.remoteAddress, seg.remotePort, seg.localPort,
             listener, listener.newHandler(), takeSendBuffer(), takeReceiveBuffer());
         connections.put(key, c);
-        c.passiveHandshakeDone(iss, irs, peerMss, peerWindowScale, rttStartNs);
+        c.passiveHandshakeDone(iss, irs, peerMss, peerWindowScale, peerSack, rttStartNs);
         c.onSegment(seg, nowNs);
     }
 
@@ -668,7 +680,7 @@ public final class TcpLayer {
                     retransSegs.incrementRelease();
                     emit(remoteAddress, listener.port(), remotePort, table.iss(slot), table.irs(slot) + 1,
                         TcpHeader.SYN | TcpHeader.ACK, Math.min(bufferBytes, 0xFFFF),
-                        synAckOptions(table.peerWindowScale(slot)), null, 0, 0, nowNs);
+                        synAckOptions(table.peerWindowScale(slot), table.peerSack(slot)), null, null, 0, 0, nowNs);
                     table.retransmitted(slot, nowNs + Math.min(initialRtoNs << (r + 1), maxRtoNs));
                 }
             }
@@ -844,26 +856,33 @@ public final class TcpLayer {
         if ((flags & TcpHeader.ACK) != 0) {
             c.ackSent();
         }
-        emit(c.remoteAddress, c.localPort, c.remotePort, seq, ack, flags, field, synOptions, null, 0, 0, nowNs);
+        emit(c.remoteAddress, c.localPort, c.remotePort, seq, ack, flags, field, synOptions, c.sackOk ? c : null,
+            null, 0, 0, nowNs);
     }
 
     void sendData(final TcpConnection c, final int seq, final int flags, final int bufferOffset, final int length,
         final long nowNs) {
         final int field = windowField(c, flags);
         c.ackSent();
-        emit(c.remoteAddress, c.localPort, c.remotePort, seq, c.rcvNxt, flags, field, NO_SYN_OPTIONS,
+        emit(c.remoteAddress, c.localPort, c.remotePort, seq, c.rcvNxt, flags, field, NO_SYN_OPTIONS, null,
             c.sendBuffer, bufferOffset, length, nowNs);
     }
 
     void sendReset(final int remoteAddress, final int localPort, final int remotePort, final int seq, final int ack,
         final int flags, final long nowNs) {
         outRsts.incrementRelease();
-        emit(remoteAddress, localPort, remotePort, seq, ack, flags, 0, NO_SYN_OPTIONS, null, 0, 0, nowNs);
+        emit(remoteAddress, localPort, remotePort, seq, ack, flags, 0, NO_SYN_OPTIONS, null, null, 0, 0, nowNs);
     }
 
-    /** The SYN-ACK's options: window scale only if the SYN offered it (RFC 7323 §2.2). */
-    private int synAckOptions(final int peerWindowScale) {
-        return peerWindowScale >= 0 ? ourWindowScale : MSS_ONLY;
+    /** Our SYN's options (active open): MSS, window scale, SACK-permitted. */
+    int ourSynOptions() {
+        return SYN_OPT_WINDOW_SCALE | ourWindowScale | SYN_OPT_SACK_PERMITTED;
+    }
+
+    /** The SYN-ACK's options: window scale and SACK-permitted only if the SYN offered them (RFC 7323 §2.2, RFC 2018 §2). */
+    private int synAckOptions(final int peerWindowScale, final boolean peerSack) {
+        return (peerWindowScale >= 0 ? SYN_OPT_WINDOW_SCALE | ourWindowScale : 0)
+            | (peerSack ? SYN_OPT_SACK_PERMITTED : 0);
     }
 
     /**
@@ -894,13 +913,36 @@ public final class TcpLayer {
     }
 
     private void emit(final int remoteAddress, final int localPort, final int remotePort, final int seq, final int ack,
-        final int flags, final int window, final int synOptions, final SendBuffer data, final int dataOffset,
-        final int dataLength, final long nowNs) {
+        final int flags, final int window, final int synOptions, final TcpConnection sackFrom, final SendBuffer data,
+        final int dataOffset, final int dataLength, final long nowNs) {
         final MutableDirectBuffer o = output.buffer();
         final int at = Ipv4Output.PAYLOAD_OFFSET;
-        final int optionsLength = synOptions == NO_SYN_OPTIONS ? 0
-            : synOptions == MSS_ONLY ? TcpOptions.MSS_LENGTH : TcpOptions.MSS_LENGTH + 4;
-        final int headerLength = TcpHeader.MIN_LENGTH + optionsLength;
+        int p = at + TcpHeader.MIN_LENGTH;
+        if (synOptions != NO_SYN_OPTIONS) {
+            o.putByte(p, (byte) TcpOptions.KIND_MSS);
+            o.putByte(p + 1, (byte) TcpOptions.MSS_LENGTH);
+            o.putShort(p + 2, (short) ourMss, java.nio.ByteOrder.BIG_ENDIAN);
+            p += 4;
+            if ((synOptions & SYN_OPT_WINDOW_SCALE) != 0) {
+                // NOP, window scale (RFC 7323 §2.2): four bytes, keeping the header 32-bit aligned.
+                o.putByte(p, (byte) TcpOptions.KIND_NOP);
+                o.putByte(p + 1, (byte) TcpOptions.KIND_WINDOW_SCALE);
+                o.putByte(p + 2, (byte) TcpOptions.WINDOW_SCALE_LENGTH);
+                o.putByte(p + 3, (byte) (synOptions & 0xF));
+                p += 4;
+            }
+            if ((synOptions & SYN_OPT_SACK_PERMITTED) != 0) {
+                o.putByte(p, (byte) TcpOptions.KIND_NOP);   // RFC 2018 §2, padded to four bytes
+                o.putByte(p + 1, (byte) TcpOptions.KIND_NOP);
+                o.putByte(p + 2, (byte) TcpOptions.KIND_SACK_PERMITTED);
+                o.putByte(p + 3, (byte) 2);
+                p += 4;
+            }
+        } else if (sackFrom != null && dataLength == 0 && sackFrom.receiveBuffer != null
+            && sackFrom.receiveBuffer.hasOutOfOrder()) {
+            p += writeSackBlocks(o, p, sackFrom);
+        }
+        final int headerLength = p - at;
         out.wrap(o, at)
             .sourcePort(localPort)
             .destinationPort(remotePort)
@@ -910,19 +952,6 @@ public final class TcpLayer {
             .flags(flags)
             .window(window)
             .urgentPointer(0);
-        if (synOptions >= 0) {
-            // NOP, window scale (RFC 7323 §2.2): four bytes, keeping the header 32-bit aligned.
-            o.putByte(at + 24, (byte) TcpOptions.KIND_NOP);
-            o.putByte(at + 25, (byte) TcpOptions.KIND_WINDOW_SCALE);
-            o.putByte(at + 26, (byte) TcpOptions.WINDOW_SCALE_LENGTH);
-            o.putByte(at + 27, (byte) synOptions);
-        }
-        if (synOptions != NO_SYN_OPTIONS) {
-            o.putByte(at + 20, (byte) TcpOptions.KIND_MSS);
-            o.putByte(at + 21, (byte) TcpOptions.MSS_LENGTH);
-            o.putShort(at + 22, (short) ourMss,
-                java.nio.ByteOrder.BIG_ENDIAN);
-        }
         if (dataLength > 0) {
             data.copyOut(dataOffset, o, at + headerLength, dataLength);
         }
@@ -932,6 +961,44 @@ public final class TcpLayer {
         if (output.send(Ipv4Header.PROTO_TCP, remoteAddress, segmentLength, nowNs)) {
             outSegs.incrementRelease();
         }
+    }
+
+    /**
+     * RFC 2018 §3-4: up to four SACK blocks for the out-of-order data held, the block with the
+     * most recently received segment first, the others after it in sequence order. Only on
+     * segments without data (so a full-sized segment never outgrows the MTU).
+     *
+     * @return bytes written (NOP, NOP, kind, length, 8 per block)
+     */
+    private static int writeSackBlocks(final MutableDirectBuffer o, final int p, final TcpConnection c) {
+        final ReceiveBuffer rb = c.receiveBuffer;
+        final int ranges = rb.outOfOrderRangeCount();
+        final int n = Math.min(ranges, TcpOptions.MAX_SACK_BLOCKS);
+        int first = 0;
+        final int latest = c.lastOutOfOrderSeq - c.rcvNxt;
+        for (int i = 0; i < ranges; i++) {
+            if (latest >= rb.outOfOrderRangeStart(i) && latest < rb.outOfOrderRangeEnd(i)) {
+                first = i;
+                break;
+            }
+        }
+        o.putByte(p, (byte) TcpOptions.KIND_NOP);
+        o.putByte(p + 1, (byte) TcpOptions.KIND_NOP);
+        o.putByte(p + 2, (byte) TcpOptions.KIND_SACK);
+        o.putByte(p + 3, (byte) (2 + 8 * n));
+        putSackBlock(o, p + 4, c, first);
+        for (int i = 0, k = 1; i < ranges && k < n; i++) {
+            if (i != first) {
+                putSackBlock(o, p + 4 + 8 * k, c, i);
+                k++;
+            }
+        }
+        return 4 + 8 * n;
+    }
+
+    private static void putSackBlock(final MutableDirectBuffer o, final int at, final TcpConnection c, final int i) {
+        o.putInt(at, c.rcvNxt + c.receiveBuffer.outOfOrderRangeStart(i), java.nio.ByteOrder.BIG_ENDIAN);
+        o.putInt(at + 4, c.rcvNxt + c.receiveBuffer.outOfOrderRangeEnd(i), java.nio.ByteOrder.BIG_ENDIAN);
     }
 
     // ------------------------------------------------------------------ counting
@@ -974,6 +1041,10 @@ public final class TcpLayer {
 
     void countKeepAliveTimeout() {
         keepAliveTimeouts.incrementRelease();
+    }
+
+    void countSackRetransmit() {
+        sackRetransmits.incrementRelease();
     }
 
     void countFastRetransmit() {

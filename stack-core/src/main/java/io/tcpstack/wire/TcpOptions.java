@@ -5,8 +5,9 @@ import org.agrona.DirectBuffer;
 /**
  * Parses the options of one TCP segment (RFC 9293 §3.1, §3.2): kind 0 ends the list,
  * kind 1 is a one-byte NOP, every other kind has a length byte counting kind and length.
- * The MSS option (kind 2, length 4) and window scale (kind 3, length 3, RFC 7323 §2.2) are
- * read; every other known or unknown kind is skipped
+ * The MSS option (kind 2, length 4), window scale (kind 3, length 3, RFC 7323 §2.2),
+ * SACK-permitted (kind 4) and SACK (kind 5, RFC 2018 §2-3) are read; every other known or
+ * unknown kind is skipped
  * by its length (RFC 9293 §3.1: a TCP MUST ignore options it does not implement). A
  * length below 2 or running past the header makes the segment malformed. Reusable.
  */
@@ -15,6 +16,10 @@ public final class TcpOptions {
     public static final int KIND_NOP = 1;
     public static final int KIND_MSS = 2;
     public static final int KIND_WINDOW_SCALE = 3;
+    public static final int KIND_SACK_PERMITTED = 4;
+    public static final int KIND_SACK = 5;
+    /** Most SACK blocks an option can carry (RFC 2018 §3: 40 bytes of options). */
+    public static final int MAX_SACK_BLOCKS = 4;
     /** Length of the MSS option as we send it. */
     public static final int MSS_LENGTH = 4;
     /** Length of the window scale option (RFC 7323 §2.2). */
@@ -22,6 +27,10 @@ public final class TcpOptions {
 
     private int mss;
     private int windowScale;
+    private boolean sackPermitted;
+    private int sackBlocks;
+    private final int[] sackLeft = new int[MAX_SACK_BLOCKS];
+    private final int[] sackRight = new int[MAX_SACK_BLOCKS];
 
     /**
      * Parses {@code length} option bytes at {@code at}.
@@ -31,6 +40,8 @@ public final class TcpOptions {
     public boolean parse(final DirectBuffer buffer, final int at, final int length) {
         mss = -1;
         windowScale = -1;
+        sackPermitted = false;
+        sackBlocks = 0;
         final int end = at + length;
         int i = at;
         while (i < end) {
@@ -59,6 +70,22 @@ public final class TcpOptions {
                     return false;
                 }
                 windowScale = buffer.getByte(i + 2) & 0xFF;
+            } else if (kind == KIND_SACK_PERMITTED) {
+                if (optionLength != 2) {
+                    return false;
+                }
+                sackPermitted = true;
+            } else if (kind == KIND_SACK) {
+                // RFC 2018 §3: 8 bytes per block, at least one, at most four.
+                final int n = (optionLength - 2) / 8;
+                if ((optionLength - 2) % 8 != 0 || n < 1 || n > MAX_SACK_BLOCKS) {
+                    return false;
+                }
+                for (int b = 0; b < n; b++) {
+                    sackLeft[b] = buffer.getInt(i + 2 + 8 * b, java.nio.ByteOrder.BIG_ENDIAN);
+                    sackRight[b] = buffer.getInt(i + 6 + 8 * b, java.nio.ByteOrder.BIG_ENDIAN);
+                }
+                sackBlocks = n;
             }
             i += optionLength;
         }
@@ -68,6 +95,26 @@ public final class TcpOptions {
     /** The shift count of a window scale option (RFC 7323 §2), or -1 if there was none. */
     public int windowScale() {
         return windowScale;
+    }
+
+    /** The SYN carried SACK-permitted (RFC 2018 §2). */
+    public boolean sackPermitted() {
+        return sackPermitted;
+    }
+
+    /** SACK blocks in the segment (RFC 2018 §3), 0..4. */
+    public int sackBlocks() {
+        return sackBlocks;
+    }
+
+    /** Left edge (first sequence number) of block {@code i}. */
+    public int sackLeft(final int i) {
+        return sackLeft[i];
+    }
+
+    /** Right edge (sequence number after the last byte) of block {@code i}. */
+    public int sackRight(final int i) {
+        return sackRight[i];
     }
 
     /** The peer's maximum segment size, or -1 if the segment carried no MSS option. */

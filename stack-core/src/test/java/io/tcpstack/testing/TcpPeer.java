@@ -18,7 +18,7 @@ public final class TcpPeer {
 
     /** One segment the stack sent. */
     public record Seg(int srcPort, int dstPort, int seq, int ack, int flags, int window, int mss, byte[] data,
-        int windowScale) {
+        int windowScale, boolean sackPermitted, int[] sack) {
         public boolean has(final int flag) {
             return (flags & flag) != 0;
         }
@@ -85,6 +85,22 @@ public final class TcpPeer {
         return send(SYN, seq, 0, options, new byte[0]);
     }
 
+    /** A SYN with MSS and SACK-permitted (RFC 2018 §2). */
+    public List<Seg> synWithSack(final int seq, final int mss) {
+        final byte[] options = {2, 4, (byte) (mss >>> 8), (byte) mss, 1, 1, 4, 2};
+        return send(SYN, seq, 0, options, new byte[0]);
+    }
+
+    /** A SACK option (RFC 2018 §3) with the given [left, right) blocks, NOP-padded. */
+    public static byte[] sackOption(final int... edges) {
+        final ByteBuffer b = ByteBuffer.allocate(4 + 4 * edges.length);
+        b.put((byte) 1).put((byte) 1).put((byte) 5).put((byte) (2 + 4 * edges.length));
+        for (final int e : edges) {
+            b.putInt(e);
+        }
+        return b.array();
+    }
+
     /** Everything the stack sent since the last call (TCP only). */
     public List<Seg> collect() {
         final List<Seg> segs = new ArrayList<>();
@@ -115,6 +131,8 @@ public final class TcpPeer {
         final int hl = ((p[ihl + 12] >>> 4) & 0xF) * 4;
         int mss = -1;
         int windowScale = -1;
+        boolean sackPermitted = false;
+        int[] sack = new int[0];
         for (int i = ihl + 20; i < ihl + hl; ) {
             final int kind = p[i] & 0xFF;
             if (kind == 0) {
@@ -129,10 +147,18 @@ public final class TcpPeer {
                 mss = b.getShort(i + 2) & 0xFFFF;
             } else if (kind == 3) {
                 windowScale = p[i + 2] & 0xFF;
+            } else if (kind == 4) {
+                sackPermitted = true;
+            } else if (kind == 5) {
+                sack = new int[(len - 2) / 4];
+                for (int k = 0; k < sack.length; k++) {
+                    sack[k] = b.getInt(i + 2 + 4 * k);
+                }
             }
             i += len;
         }
         return new Seg(b.getShort(ihl) & 0xFFFF, b.getShort(ihl + 2) & 0xFFFF, b.getInt(ihl + 4), b.getInt(ihl + 8),
-            p[ihl + 13] & 0xFF, b.getShort(ihl + 14) & 0xFFFF, mss, Arrays.copyOfRange(p, ihl + hl, total), windowScale);
+            p[ihl + 13] & 0xFF, b.getShort(ihl + 14) & 0xFFFF, mss, Arrays.copyOfRange(p, ihl + hl, total), windowScale,
+            sackPermitted, sack);
     }
 }

@@ -1,0 +1,99 @@
+package io.tcpstack.tcp;
+
+import static io.tcpstack.testing.TcpPeer.ACK;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+
+import io.tcpstack.api.StackConfig;
+import io.tcpstack.testing.RecordingHandler;
+import io.tcpstack.testing.StackHarness;
+import io.tcpstack.testing.TcpPeer;
+import io.tcpstack.testing.TcpPeer.Seg;
+import io.tcpstack.testing.TestPackets;
+
+/**
+ * Selective acknowledgment (RFC 2018), segment in → segments out: negotiation, the blocks the
+ * receiver reports, and the sender retransmitting the holes they reveal (RFC 6675, simplified).
+ */
+class SackTest {
+    private static final int PORT = 80;
+    private static final int PEER_ISN = 3_000_000;
+    private static final int MSS = 1460;
+    private static final byte[] NONE = new byte[0];
+
+    final StackHarness stack = new StackHarness(StackConfig.builder().localAddress(TestPackets.STACK)
+        .delayedAckNs(0).build(), null);
+    final RecordingHandler app = new RecordingHandler();
+    final TcpPeer peer = new TcpPeer(stack, 40000, PORT);
+    int iss;
+
+    void establishWithSack() {
+        stack.stack.listen(PORT, 16, () -> app);
+        final Seg synAck = peer.synWithSack(PEER_ISN, MSS).get(0);
+        assertThat(synAck.sackPermitted()).as("SACK-permitted answered (RFC 2018 §2)").isTrue();
+        iss = synAck.seq();
+        peer.window = 65535;
+        peer.send(ACK, PEER_ISN + 1, iss + 1, NONE);
+    }
+
+    @Test
+    void withoutSackPermittedInTheSyn_theSynAckHasNone_andAcksCarryNoBlocks() {
+        stack.stack.listen(PORT, 16, () -> app);
+        final Seg synAck = peer.syn(PEER_ISN, MSS).get(0);
+        assertThat(synAck.sackPermitted()).isFalse();
+        peer.send(ACK, PEER_ISN + 1, synAck.seq() + 1, NONE);
+        final List<Seg> dup = peer.send(ACK, PEER_ISN + 101, synAck.seq() + 1, new byte[100]);
+        assertThat(dup.get(0).sack()).isEmpty();
+    }
+
+    @Test
+    void outOfOrderData_isReportedInSackBlocks_theLatestFirst_rfc2018_4() {
+        establishWithSack();
+        final int base = PEER_ISN + 1;
+        final Seg first = peer.send(ACK, base + 1000, iss + 1, new byte[100]).get(0);
+        assertThat(first.ack()).isEqualTo(base);
+        assertThat(first.sack()).containsExactly(base + 1000, base + 1100);
+        final Seg second = peer.send(ACK, base + 3000, iss + 1, new byte[200]).get(0);
+        assertThat(second.sack()).as("the block of the latest segment first")
+            .containsExactly(base + 3000, base + 3200, base + 1000, base + 1100);
+        final Seg merged = peer.send(ACK, base + 1100, iss + 1, new byte[100]).get(0);
+        assertThat(merged.sack()).containsExactly(base + 1000, base + 1200, base + 3000, base + 3200);
+        final Seg filled = peer.send(ACK, base, iss + 1, new byte[1000]).get(0);
+        assertThat(filled.ack()).isEqualTo(base + 1200);
+        assertThat(filled.sack()).containsExactly(base + 3000, base + 3200);
+    }
+
+    @Test
+    void theSenderResendsEveryHoleTheBlocksReveal_withoutWaitingAnRttPerHole_rfc6675() {
+        establishWithSack();
+        stack.stack.submit(() -> app.connection.send(new UnsafeBuffer(new byte[100_000]), 0, 100_000));
+        stack.run();
+        assertThat(peer.collect()).hasSize(10);
+        final int s = iss + 1;
+        // Segments 0 and 3 were lost: the peer holds 1-2 and 4-9.
+        final byte[] blocks = TcpPeer.sackOption(s + MSS, s + 3 * MSS, s + 4 * MSS, s + 10 * MSS);
+        // Eight segments SACKed above SND.UNA: more than two, so the first is lost (RFC 6675
+        // §4 IsLost) on this first duplicate ACK already.
+        final List<Seg> fast = peer.send(ACK, PEER_ISN + 1, s, blocks, NONE);
+        assertThat(fast.get(0).seq()).as("fast retransmit of the first hole").isEqualTo(s);
+        final List<Seg> next = peer.send(ACK, PEER_ISN + 1, s, blocks, NONE);
+        assertThat(next).extracting(Seg::seq).as("the next hole, on the next duplicate").contains(s + 3 * MSS);
+        assertThat(stack.counter("tcp.sack_retransmits")).isEqualTo(1);
+        assertThat(stack.counter("tcp.timeouts")).isZero();
+    }
+
+    @Test
+    void blocksOutsideTheWindow_areIgnored_rfc2018_8() {
+        establishWithSack();
+        stack.stack.submit(() -> app.connection.send(new UnsafeBuffer(new byte[5000]), 0, 5000));
+        stack.run();
+        peer.collect();
+        final int s = iss + 1;
+        peer.send(ACK, PEER_ISN + 1, s, TcpPeer.sackOption(s + 100_000, s + 200_000), NONE);
+        assertThat(((TcpConnection) app.connection).sackedRanges).isZero();
+    }
+}
