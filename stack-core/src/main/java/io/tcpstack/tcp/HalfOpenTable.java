@@ -30,6 +30,8 @@ final class HalfOpenTable {
     private final short[] peerMss;
     private final byte[] peerWindowScale;
     private final boolean[] peerSack;
+    private final boolean[] peerTimestamps;
+    private final int[] tsRecent;
     private final byte[] retries;
     private final long[] deadlineNs;
     private final long[] firstSentNs;
@@ -54,6 +56,8 @@ final class HalfOpenTable {
         peerMss = new short[capacity];
         peerWindowScale = new byte[capacity];
         peerSack = new boolean[capacity];
+        peerTimestamps = new boolean[capacity];
+        tsRecent = new int[capacity];
         retries = new byte[capacity];
         deadlineNs = new long[capacity];
         firstSentNs = new long[capacity];
@@ -92,6 +96,7 @@ final class HalfOpenTable {
      * @return its slot, or {@link #NONE} if the table is full
      */
     int add(final long tupleKey, final int peerIsn, final int ourIsn, final int mss, final int windowScale, final boolean sackPermitted,
+        final int peerTsVal, final boolean timestamps,
         final long nowNs, final long deadline) {
         if (free == NONE) {
             return NONE;
@@ -104,6 +109,8 @@ final class HalfOpenTable {
         peerMss[slot] = (short) mss;
         peerWindowScale[slot] = (byte) windowScale;
         peerSack[slot] = sackPermitted;
+        peerTimestamps[slot] = timestamps;
+        tsRecent[slot] = peerTsVal;
         retries[slot] = 0;
         firstSentNs[slot] = nowNs;
         deadlineNs[slot] = deadline;
@@ -174,6 +181,16 @@ final class HalfOpenTable {
     /** The SYN carried SACK-permitted. */
     boolean peerSack(final int slot) {
         return peerSack[slot];
+    }
+
+    /** The SYN carried timestamps (RFC 7323 §3.2). */
+    boolean peerTimestamps(final int slot) {
+        return peerTimestamps[slot];
+    }
+
+    /** The SYN's TSval: TS.Recent for the connection. */
+    int tsRecent(final int slot) {
+        return tsRecent[slot];
     }
 
     int retries(final int slot) {

@@ -33,6 +33,11 @@ public final class TcpConnection implements Connection {
     int sndWl1;
     int sndWl2;
     int maxSndWnd;
+    /**
+     * The highest SND.NXT so far (BSD's snd_max): a retransmission timeout rewinds SND.NXT
+     * to SND.UNA; data below this was sent before, so it is not timed (Karn).
+     */
+    int sndMax;
     // receive sequence variables (RCV.WND is derived from the receive buffer)
     int irs;
     int rcvNxt;
@@ -44,6 +49,13 @@ public final class TcpConnection implements Connection {
     int rcvWindowScale;
     /** We offered window scaling and SACK in our SYN (active open). */
     private boolean offeredWindowScale;
+    /**
+     * RFC 7323 §3-5: timestamps agreed; TS.Recent (the peer's TSval to echo) and Last.ACK.sent
+     * (the ACK field we sent last), for its update rule.
+     */
+    boolean tsOk;
+    int tsRecent;
+    int lastAckSent;
     /** RFC 2018: both SYNs carried SACK-permitted. */
     boolean sackOk;
     /** The sequence number of the latest out-of-order segment taken in (its SACK block goes first). */
@@ -159,6 +171,8 @@ public final class TcpConnection implements Connection {
         sndNxt = iss + 1;
         sndWl1 = irs;
         sndWl2 = iss;
+        sndMax = sndNxt;
+        lastAckSent = rcvNxt; // the SYN-ACK's
         sendMss = layer.effectiveMss(peerMss);
         setState(TcpState.SYN_RECEIVED);
         rttSeq = iss;          // the handshake gives the first RTT sample, as on Linux
@@ -171,6 +185,7 @@ public final class TcpConnection implements Connection {
         sndUna = iss;
         sndNxt = iss + 1;
         sendMss = layer.effectiveMss(-1);
+        sndMax = sndNxt;
         setState(TcpState.SYN_SENT);
         rttSeq = iss;
         rttStartNs = nowNs;
@@ -232,6 +247,9 @@ public final class TcpConnection implements Connection {
         sendMss = layer.effectiveMss(seg.mss);
         final boolean scaling = offeredWindowScale && seg.windowScale >= 0;
         sackOk = offeredWindowScale && seg.sackPermitted;
+        if (offeredWindowScale && seg.options.hasTimestamps()) {
+            agreeTimestamps(seg.options.tsVal());
+        }
         if (hasAck) {
             sampleRtt(seg.ack, nowNs);
             sndUna = seg.ack;
@@ -276,6 +294,14 @@ public final class TcpConnection implements Connection {
             sendSynAck(nowNs);
             return;
         }
+        // RFC 7323 §5.3 R1, PAWS: a TSval older than TS.Recent is an old duplicate: ACK, drop.
+        // RSTs are judged by their sequence number alone (§5.3, note).
+        final boolean hasTs = tsOk && seg.options.hasTimestamps();
+        if (hasTs && !seg.has(TcpHeader.RST) && seg.options.tsVal() - tsRecent < 0) {
+            sendAck(nowNs);
+            layer.countPawsRejected();
+            return;
+        }
         // First: sequence number check (§3.10.7.4 table).
         final int rcvWnd = receiveWindow();
         if (!acceptable(seg, rcvWnd)) {
@@ -284,6 +310,10 @@ public final class TcpConnection implements Connection {
             }
             layer.countDrop(TcpLayer.DROP_OUT_OF_WINDOW);
             return;
+        }
+        // RFC 7323 §4.3 (3): TS.Recent follows the segment that covers Last.ACK.sent.
+        if (hasTs && !Seq.gt(seg.seq, lastAckSent) && seg.options.tsVal() - tsRecent >= 0) {
+            tsRecent = seg.options.tsVal();
         }
         // Second: RST. RFC 5961 §3.2: only an exact RCV.NXT match resets; otherwise challenge ACK.
         if (seg.has(TcpHeader.RST)) {
@@ -418,7 +448,12 @@ public final class TcpConnection implements Connection {
             && !seg.has(TcpHeader.SYN | TcpHeader.FIN) && (seg.window << sndWindowScale) == sndWnd
             && sndNxt != sndUna;
         if (Seq.gt(seg.ack, sndUna)) {
-            sampleRtt(seg.ack, nowNs);
+            if (rttStartNs == NO_SAMPLE && tsOk && seg.options.hasTimestamps() && seg.options.tsEcr() != 0) {
+                // RFC 7323 §4.1: the echoed timestamp dates the segment even after a retransmission.
+                addRttSample(Math.max(tsClock(nowNs, iss) - seg.options.tsEcr(), 1) * 1_000_000L);
+            } else {
+                sampleRtt(seg.ack, nowNs);
+            }
             final int ackedSeq = seg.ack - sndUna;
             int acked = ackedSeq;
             if (finSent && seg.ack == finSeq + 1) {
@@ -873,11 +908,14 @@ public final class TcpConnection implements Connection {
                 }
                 layer.sendData(this, sndNxt, flags, inFlight, length, nowNs);
                 lastSendNs = nowNs;
-                if (rttStartNs == NO_SAMPLE) {
-                    rttSeq = sndNxt;
+                if (rttStartNs == NO_SAMPLE && !Seq.lt(sndNxt, sndMax)) {
+                    rttSeq = sndNxt; // new data only: never time a retransmission (Karn)
                     rttStartNs = nowNs;
                 }
                 sndNxt += length;
+                if (Seq.gt(sndNxt, sndMax)) {
+                    sndMax = sndNxt;
+                }
                 if (fin) {
                     markFinSent();
                 }
@@ -900,6 +938,9 @@ public final class TcpConnection implements Connection {
     private void markFinSent() {
         finSeq = sndNxt;
         sndNxt++;
+        if (Seq.gt(sndNxt, sndMax)) {
+            sndMax = sndNxt;
+        }
         finSent = true;
         if (state == TcpState.ESTABLISHED) {
             setState(TcpState.FIN_WAIT_1);
@@ -910,7 +951,8 @@ public final class TcpConnection implements Connection {
     }
 
     /** Every segment we send carries ACK = RCV.NXT: nothing is owed any more. */
-    void ackSent() {
+    void ackSent(final int ack) {
+        lastAckSent = ack;
         unackedBytes = 0;
         delayedAckDeadlineNs = Long.MAX_VALUE;
     }
@@ -939,6 +981,10 @@ public final class TcpConnection implements Connection {
         }
         final long r = Math.max(nowNs - rttStartNs, 1);
         rttStartNs = NO_SAMPLE;
+        addRttSample(r);
+    }
+
+    private void addRttSample(final long r) {
         if (srttNs == 0) {
             srttNs = r;
             rttvarNs = r / 2;
@@ -948,6 +994,25 @@ public final class TcpConnection implements Connection {
         }
         rtoNs = Math.min(Math.max(srttNs + Math.max(layer.clockGranularityNs, 4 * rttvarNs), layer.minRtoNs),
             layer.maxRtoNs);
+    }
+
+    /**
+     * Timestamps agreed (RFC 7323 §3.2): every segment from now on carries them, which takes
+     * 12 bytes from each segment's data.
+     */
+    void agreeTimestamps(final int peerTsVal) {
+        tsOk = true;
+        tsRecent = peerTsVal;
+        sendMss = Math.max(1, sendMss - TcpLayer.TIMESTAMPS_SPACE);
+    }
+
+    /** Our TSval now: a 1 ms clock (RFC 7323 §5.4) with a per-connection offset (§7.1). */
+    int tsValue(final long nowNs) {
+        return tsClock(nowNs, iss);
+    }
+
+    static int tsClock(final long nowNs, final int iss) {
+        return (int) (nowNs / 1_000_000L) + Integer.rotateLeft(iss * 0x9E3779B9, 16);
     }
 
     // ---------------------------------------------------------------- timers

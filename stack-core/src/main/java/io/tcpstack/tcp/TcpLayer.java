@@ -77,6 +77,13 @@ public final class TcpLayer {
     static final int MSS_ONLY = 0;
     static final int SYN_OPT_WINDOW_SCALE = 0x100;
     static final int SYN_OPT_SACK_PERMITTED = 0x200;
+    static final int SYN_OPT_TIMESTAMPS = 0x400;
+    /** Bytes the timestamps option takes in every segment once agreed: NOP, NOP, kind, length, TSval, TSecr. */
+    static final int TIMESTAMPS_SPACE = 12;
+    // The timestamps option for the next emit() (stack thread; set just before, cleared by it).
+    private boolean tsPending;
+    private int tsPendingVal;
+    private int tsPendingEcr;
 
     private final Long2ObjectHashMap<TcpConnection> connections = new Long2ObjectHashMap<>();
     private final Int2ObjectHashMap<Listener> listeners = new Int2ObjectHashMap<>();
@@ -136,6 +143,7 @@ public final class TcpLayer {
     private final AtomicCounter timeouts;
     private final AtomicCounter fastRetransmits;
     private final AtomicCounter sackRetransmits;
+    private final AtomicCounter pawsRejected;
     private final AtomicCounter keepAliveProbesSent;
     private final AtomicCounter keepAliveTimeouts;
     private final AtomicCounter duplicateAcks;
@@ -220,6 +228,7 @@ public final class TcpLayer {
         timeouts = counters.newCounter("tcp.timeouts");
         fastRetransmits = counters.newCounter("tcp.fast_retransmits");
         sackRetransmits = counters.newCounter("tcp.sack_retransmits");
+        pawsRejected = counters.newCounter("tcp.rx.paws_rejected");
         keepAliveProbesSent = counters.newCounter("tcp.keepalive.probes");
         keepAliveTimeouts = counters.newCounter("tcp.keepalive.timeouts");
         duplicateAcks = counters.newCounter("tcp.rx.duplicate_acks");
@@ -480,11 +489,14 @@ public final class TcpLayer {
         // A half-open record, and the SYN-ACK (§3.10.7.2: <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>).
         // Data or FIN on a SYN is not queued (§3.10.7.2 allows it); the peer resends it.
         final int iss = isn(seg.localPort, seg.remoteAddress, seg.remotePort, nowNs);
-        table.add(key, seg.seq, iss, seg.mss, seg.windowScale, seg.sackPermitted, nowNs, nowNs + initialRtoNs);
+        table.add(key, seg.seq, iss, seg.mss, seg.windowScale, seg.sackPermitted,
+            options.hasTimestamps() ? options.tsVal() : 0, options.hasTimestamps(), nowNs, nowNs + initialRtoNs);
+        setSynAckTimestamps(options.hasTimestamps(), iss, options.tsVal(), nowNs);
         updateHalfOpenGauge();
         passiveOpens.incrementRelease();
         emit(seg.remoteAddress, seg.localPort, seg.remotePort, iss, seg.seq + 1, TcpHeader.SYN | TcpHeader.ACK,
-            window, synAckOptions(seg.windowScale, seg.sackPermitted), null, null, 0, 0, nowNs);
+            window, synAckOptions(seg.windowScale, seg.sackPermitted, options.hasTimestamps()), null, null, 0, 0,
+            nowNs);
     }
 
     /** RFC 9293 §3.10.7.4 in SYN-RECEIVED, for a passive open still held as a half-open record. */
@@ -497,9 +509,10 @@ public final class TcpLayer {
             if (seg.seq == irs) {
                 // A retransmitted SYN (our SYN-ACK was lost): the same SYN-ACK again, as Linux.
                 retransmittedSyns.incrementRelease();
+                setSynAckTimestamps(table.peerTimestamps(slot), iss, table.tsRecent(slot), nowNs);
                 emit(seg.remoteAddress, seg.localPort, seg.remotePort, iss, irs + 1, TcpHeader.SYN | TcpHeader.ACK,
-                    Math.min(bufferBytes, 0xFFFF), synAckOptions(table.peerWindowScale(slot), table.peerSack(slot)),
-                    null, null, 0, 0, nowNs);
+                    Math.min(bufferBytes, 0xFFFF), synAckOptions(table.peerWindowScale(slot), table.peerSack(slot),
+                    table.peerTimestamps(slot)), null, null, 0, 0, nowNs);
             } else {
                 // §3.10.7.4 fourth: a SYN in SYN-RECEIVED of a passive open returns to LISTEN.
                 drops[DROP_SYN_IN_WINDOW].incrementRelease();
@@ -546,11 +559,13 @@ public final class TcpLayer {
         final int mss = table.peerMss(slot);
         final int peerWindowScale = table.peerWindowScale(slot);
         final boolean peerSack = table.peerSack(slot);
+        final boolean peerTimestamps = table.peerTimestamps(slot);
+        final int tsRecent = table.tsRecent(slot);
         final long rttStartNs = table.retries(slot) == 0 ? table.firstSentNs(slot) : 0; // Karn
         table.remove(slot);
         updateHalfOpenGauge();
-        complete(listener, key, seg, iss, irs, mss == 0xFFFF ? -1 : mss, peerWindowScale, peerSack, rttStartNs,
-            nowNs);
+        complete(listener, key, seg, iss, irs, mss == 0xFFFF ? -1 : mss, peerWindowScale, peerSack, peerTimestamps,
+            tsRecent, rttStartNs, nowNs);
     }
 
     /** An ACK at a listener that recently sent cookies (RFC 4987 §3.6): a valid one creates the connection. */
@@ -574,7 +589,7 @@ public final class TcpLayer {
         }
         cookiesValidated.incrementRelease();
         passiveOpens.incrementRelease();
-        complete(listener, key, seg, seg.ack - 1, seg.seq - 1, mss, -1, false, 0, nowNs);
+        complete(listener, key, seg, seg.ack - 1, seg.seq - 1, mss, -1, false, false, 0, 0, nowNs);
     }
 
     /**
@@ -598,12 +613,15 @@ public final class TcpLayer {
      * becomes ESTABLISHED; data or FIN on it are taken in).
      */
     private void complete(final Listener listener, final long key, final Segment seg, final int iss, final int irs,
-        final int peerMss, final int peerWindowScale, final boolean peerSack, final long rttStartNs,
-        final long nowNs) {
+        final int peerMss, final int peerWindowScale, final boolean peerSack, final boolean peerTimestamps,
+        final int tsRecent, final long rttStartNs, final long nowNs) {
         final TcpConnection c = new TcpConnection(this, key, seg.remoteAddress, seg.remotePort, seg.localPort,
             listener, listener.newHandler(), takeSendBuffer(), takeReceiveBuffer());
         connections.put(key, c);
         c.passiveHandshakeDone(iss, irs, peerMss, peerWindowScale, peerSack, rttStartNs);
+        if (peerTimestamps) {
+            c.agreeTimestamps(tsRecent);
+        }
         c.onSegment(seg, nowNs);
     }
 
@@ -678,9 +696,11 @@ public final class TcpLayer {
                     final int remotePort = (int) ((key >>> 16) & 0xFFFF);
                     synAckRetransmits.incrementRelease();
                     retransSegs.incrementRelease();
+                    setSynAckTimestamps(table.peerTimestamps(slot), table.iss(slot), table.tsRecent(slot), nowNs);
                     emit(remoteAddress, listener.port(), remotePort, table.iss(slot), table.irs(slot) + 1,
                         TcpHeader.SYN | TcpHeader.ACK, Math.min(bufferBytes, 0xFFFF),
-                        synAckOptions(table.peerWindowScale(slot), table.peerSack(slot)), null, null, 0, 0, nowNs);
+                        synAckOptions(table.peerWindowScale(slot), table.peerSack(slot), table.peerTimestamps(slot)),
+                        null, null, 0, 0, nowNs);
                     table.retransmitted(slot, nowNs + Math.min(initialRtoNs << (r + 1), maxRtoNs));
                 }
             }
@@ -854,7 +874,10 @@ public final class TcpLayer {
         final long nowNs) {
         final int field = windowField(c, flags);
         if ((flags & TcpHeader.ACK) != 0) {
-            c.ackSent();
+            c.ackSent(ack);
+        }
+        if (c.tsOk || (synOptions & SYN_OPT_TIMESTAMPS) != 0 && synOptions != NO_SYN_OPTIONS) {
+            setTimestamps(c.tsValue(nowNs), c.tsRecent);
         }
         emit(c.remoteAddress, c.localPort, c.remotePort, seq, ack, flags, field, synOptions, c.sackOk ? c : null,
             null, 0, 0, nowNs);
@@ -863,7 +886,10 @@ public final class TcpLayer {
     void sendData(final TcpConnection c, final int seq, final int flags, final int bufferOffset, final int length,
         final long nowNs) {
         final int field = windowField(c, flags);
-        c.ackSent();
+        c.ackSent(c.rcvNxt);
+        if (c.tsOk) {
+            setTimestamps(c.tsValue(nowNs), c.tsRecent);
+        }
         emit(c.remoteAddress, c.localPort, c.remotePort, seq, c.rcvNxt, flags, field, NO_SYN_OPTIONS, null,
             c.sendBuffer, bufferOffset, length, nowNs);
     }
@@ -874,15 +900,30 @@ public final class TcpLayer {
         emit(remoteAddress, localPort, remotePort, seq, ack, flags, 0, NO_SYN_OPTIONS, null, null, 0, 0, nowNs);
     }
 
-    /** Our SYN's options (active open): MSS, window scale, SACK-permitted. */
+    /** Our SYN's options (active open): MSS, window scale, SACK-permitted, timestamps. */
     int ourSynOptions() {
-        return SYN_OPT_WINDOW_SCALE | ourWindowScale | SYN_OPT_SACK_PERMITTED;
+        return SYN_OPT_WINDOW_SCALE | ourWindowScale | SYN_OPT_SACK_PERMITTED | SYN_OPT_TIMESTAMPS;
+    }
+
+    /** The timestamps option goes on the next segment emitted (RFC 7323 §3.2). */
+    private void setTimestamps(final int tsVal, final int tsEcr) {
+        tsPending = true;
+        tsPendingVal = tsVal;
+        tsPendingEcr = tsEcr;
+    }
+
+    /** A SYN-ACK echoes the SYN's TSval (RFC 7323 §3.2), from the clock the connection will use. */
+    private void setSynAckTimestamps(final boolean peerTimestamps, final int iss, final int peerTsVal,
+        final long nowNs) {
+        if (peerTimestamps) {
+            setTimestamps(TcpConnection.tsClock(nowNs, iss), peerTsVal);
+        }
     }
 
     /** The SYN-ACK's options: window scale and SACK-permitted only if the SYN offered them (RFC 7323 §2.2, RFC 2018 §2). */
-    private int synAckOptions(final int peerWindowScale, final boolean peerSack) {
+    private int synAckOptions(final int peerWindowScale, final boolean peerSack, final boolean peerTimestamps) {
         return (peerWindowScale >= 0 ? SYN_OPT_WINDOW_SCALE | ourWindowScale : 0)
-            | (peerSack ? SYN_OPT_SACK_PERMITTED : 0);
+            | (peerSack ? SYN_OPT_SACK_PERMITTED : 0) | (peerTimestamps ? SYN_OPT_TIMESTAMPS : 0);
     }
 
     /**
@@ -931,6 +972,9 @@ public final class TcpLayer {
                 o.putByte(p + 3, (byte) (synOptions & 0xF));
                 p += 4;
             }
+            if ((synOptions & SYN_OPT_TIMESTAMPS) != 0 && tsPending) {
+                p += putTimestamps(o, p);
+            }
             if ((synOptions & SYN_OPT_SACK_PERMITTED) != 0) {
                 o.putByte(p, (byte) TcpOptions.KIND_NOP);   // RFC 2018 §2, padded to four bytes
                 o.putByte(p + 1, (byte) TcpOptions.KIND_NOP);
@@ -938,10 +982,17 @@ public final class TcpLayer {
                 o.putByte(p + 3, (byte) 2);
                 p += 4;
             }
-        } else if (sackFrom != null && dataLength == 0 && sackFrom.receiveBuffer != null
-            && sackFrom.receiveBuffer.hasOutOfOrder()) {
-            p += writeSackBlocks(o, p, sackFrom);
+        } else {
+            final boolean withTimestamps = tsPending;
+            if (withTimestamps) {
+                p += putTimestamps(o, p);
+            }
+            if (sackFrom != null && dataLength == 0 && sackFrom.receiveBuffer != null
+                && sackFrom.receiveBuffer.hasOutOfOrder()) {
+                p += writeSackBlocks(o, p, sackFrom, withTimestamps ? 3 : TcpOptions.MAX_SACK_BLOCKS);
+            }
         }
+        tsPending = false;
         final int headerLength = p - at;
         out.wrap(o, at)
             .sourcePort(localPort)
@@ -970,10 +1021,11 @@ public final class TcpLayer {
      *
      * @return bytes written (NOP, NOP, kind, length, 8 per block)
      */
-    private static int writeSackBlocks(final MutableDirectBuffer o, final int p, final TcpConnection c) {
+    private static int writeSackBlocks(final MutableDirectBuffer o, final int p, final TcpConnection c,
+        final int maxBlocks) {
         final ReceiveBuffer rb = c.receiveBuffer;
         final int ranges = rb.outOfOrderRangeCount();
-        final int n = Math.min(ranges, TcpOptions.MAX_SACK_BLOCKS);
+        final int n = Math.min(ranges, maxBlocks);
         int first = 0;
         final int latest = c.lastOutOfOrderSeq - c.rcvNxt;
         for (int i = 0; i < ranges; i++) {
@@ -994,6 +1046,17 @@ public final class TcpLayer {
             }
         }
         return 4 + 8 * n;
+    }
+
+    /** NOP, NOP, timestamps (RFC 7323 §3.2, Appendix A layout): 12 bytes. */
+    private int putTimestamps(final MutableDirectBuffer o, final int p) {
+        o.putByte(p, (byte) TcpOptions.KIND_NOP);
+        o.putByte(p + 1, (byte) TcpOptions.KIND_NOP);
+        o.putByte(p + 2, (byte) TcpOptions.KIND_TIMESTAMPS);
+        o.putByte(p + 3, (byte) TcpOptions.TIMESTAMPS_LENGTH);
+        o.putInt(p + 4, tsPendingVal, java.nio.ByteOrder.BIG_ENDIAN);
+        o.putInt(p + 8, tsPendingEcr, java.nio.ByteOrder.BIG_ENDIAN);
+        return TIMESTAMPS_SPACE;
     }
 
     private static void putSackBlock(final MutableDirectBuffer o, final int at, final TcpConnection c, final int i) {
@@ -1041,6 +1104,10 @@ public final class TcpLayer {
 
     void countKeepAliveTimeout() {
         keepAliveTimeouts.incrementRelease();
+    }
+
+    void countPawsRejected() {
+        pawsRejected.incrementRelease();
     }
 
     void countSackRetransmit() {

@@ -18,6 +18,9 @@ public final class TcpOptions {
     public static final int KIND_WINDOW_SCALE = 3;
     public static final int KIND_SACK_PERMITTED = 4;
     public static final int KIND_SACK = 5;
+    public static final int KIND_TIMESTAMPS = 8;
+    /** Length of the timestamps option (RFC 7323 §3.2). */
+    public static final int TIMESTAMPS_LENGTH = 10;
     /** Most SACK blocks an option can carry (RFC 2018 §3: 40 bytes of options). */
     public static final int MAX_SACK_BLOCKS = 4;
     /** Length of the MSS option as we send it. */
@@ -28,6 +31,9 @@ public final class TcpOptions {
     private int mss;
     private int windowScale;
     private boolean sackPermitted;
+    private boolean timestamps;
+    private int tsVal;
+    private int tsEcr;
     private int sackBlocks;
     private final int[] sackLeft = new int[MAX_SACK_BLOCKS];
     private final int[] sackRight = new int[MAX_SACK_BLOCKS];
@@ -42,6 +48,7 @@ public final class TcpOptions {
         windowScale = -1;
         sackPermitted = false;
         sackBlocks = 0;
+        timestamps = false;
         final int end = at + length;
         int i = at;
         while (i < end) {
@@ -70,6 +77,13 @@ public final class TcpOptions {
                     return false;
                 }
                 windowScale = buffer.getByte(i + 2) & 0xFF;
+            } else if (kind == KIND_TIMESTAMPS) {
+                if (optionLength != TIMESTAMPS_LENGTH) {
+                    return false;
+                }
+                timestamps = true;
+                tsVal = buffer.getInt(i + 2, java.nio.ByteOrder.BIG_ENDIAN);
+                tsEcr = buffer.getInt(i + 6, java.nio.ByteOrder.BIG_ENDIAN);
             } else if (kind == KIND_SACK_PERMITTED) {
                 if (optionLength != 2) {
                     return false;
@@ -95,6 +109,21 @@ public final class TcpOptions {
     /** The shift count of a window scale option (RFC 7323 §2), or -1 if there was none. */
     public int windowScale() {
         return windowScale;
+    }
+
+    /** The segment carried the timestamps option (RFC 7323 §3). */
+    public boolean hasTimestamps() {
+        return timestamps;
+    }
+
+    /** TSval: the sender's timestamp clock. */
+    public int tsVal() {
+        return tsVal;
+    }
+
+    /** TSecr: the timestamp echoed back. */
+    public int tsEcr() {
+        return tsEcr;
     }
 
     /** The SYN carried SACK-permitted (RFC 2018 §2). */

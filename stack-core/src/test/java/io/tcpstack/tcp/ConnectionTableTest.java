@@ -205,8 +205,8 @@ class ConnectionTableTest {
         assertThat(e.sendQ()).isEqualTo(3000);
         assertThat(e.sendWindow()).isEqualTo(c.sndWnd).isPositive();
         assertThat(e.hasCwnd()).isTrue();
-        assertThat(e.cwnd()).isEqualTo(c.cc.cwnd()).isGreaterThanOrEqualTo(NewReno.initialWindow(1460));
-        assertThat(e.mss()).isEqualTo(1460);
+        assertThat(e.cwnd()).isEqualTo(c.cc.cwnd()).isGreaterThanOrEqualTo(NewReno.initialWindow(c.sendMss));
+        assertThat(e.mss()).as("1460 less the timestamps option (RFC 7323 §3.2)").isEqualTo(c.sendMss).isEqualTo(1448);
         assertThat(e.srttNs()).isEqualTo(c.srttNs()).isPositive();
         assertThat(e.rtoNs()).isEqualTo(c.rtoNs).isEqualTo(TimeUnit.MILLISECONDS.toNanos(200));
         assertThat(e.timer()).isEqualTo(Timer.ON);

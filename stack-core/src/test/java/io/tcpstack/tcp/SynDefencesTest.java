@@ -181,7 +181,7 @@ class SynDefencesTest {
             // And filling it allocates nothing more (the per-SYN path is allocation-free).
             final long beforeFill = threads.getCurrentThreadAllocatedBytes();
             for (int i = 0; i < entries; i++) {
-                table.add(i * 7919L, i, i, 1460, 7, true, i, i + 1_000_000L);
+                table.add(i * 7919L, i, i, 1460, 7, true, i, true, i, i + 1_000_000L);
             }
             final long fill = threads.getCurrentThreadAllocatedBytes() - beforeFill;
             assertThat(table.isFull()).isTrue();

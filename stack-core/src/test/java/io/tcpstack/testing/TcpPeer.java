@@ -18,7 +18,7 @@ public final class TcpPeer {
 
     /** One segment the stack sent. */
     public record Seg(int srcPort, int dstPort, int seq, int ack, int flags, int window, int mss, byte[] data,
-        int windowScale, boolean sackPermitted, int[] sack) {
+        int windowScale, boolean sackPermitted, int[] sack, boolean hasTimestamps, int tsVal, int tsEcr) {
         public boolean has(final int flag) {
             return (flags & flag) != 0;
         }
@@ -91,6 +91,12 @@ public final class TcpPeer {
         return send(SYN, seq, 0, options, new byte[0]);
     }
 
+    /** NOP, NOP, timestamps (RFC 7323 §3.2). */
+    public static byte[] timestampsOption(final int tsVal, final int tsEcr) {
+        return ByteBuffer.allocate(12).put((byte) 1).put((byte) 1).put((byte) 8).put((byte) 10).putInt(tsVal)
+            .putInt(tsEcr).array();
+    }
+
     /** A SACK option (RFC 2018 §3) with the given [left, right) blocks, NOP-padded. */
     public static byte[] sackOption(final int... edges) {
         final ByteBuffer b = ByteBuffer.allocate(4 + 4 * edges.length);
@@ -133,6 +139,9 @@ public final class TcpPeer {
         int windowScale = -1;
         boolean sackPermitted = false;
         int[] sack = new int[0];
+        boolean hasTs = false;
+        int tsVal = 0;
+        int tsEcr = 0;
         for (int i = ihl + 20; i < ihl + hl; ) {
             final int kind = p[i] & 0xFF;
             if (kind == 0) {
@@ -147,6 +156,10 @@ public final class TcpPeer {
                 mss = b.getShort(i + 2) & 0xFFFF;
             } else if (kind == 3) {
                 windowScale = p[i + 2] & 0xFF;
+            } else if (kind == 8) {
+                hasTs = true;
+                tsVal = b.getInt(i + 2);
+                tsEcr = b.getInt(i + 6);
             } else if (kind == 4) {
                 sackPermitted = true;
             } else if (kind == 5) {
@@ -159,6 +172,6 @@ public final class TcpPeer {
         }
         return new Seg(b.getShort(ihl) & 0xFFFF, b.getShort(ihl + 2) & 0xFFFF, b.getInt(ihl + 4), b.getInt(ihl + 8),
             p[ihl + 13] & 0xFF, b.getShort(ihl + 14) & 0xFFFF, mss, Arrays.copyOfRange(p, ihl + hl, total), windowScale,
-            sackPermitted, sack);
+            sackPermitted, sack, hasTs, tsVal, tsEcr);
     }
 }

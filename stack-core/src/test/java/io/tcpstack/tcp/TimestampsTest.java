@@ -1,0 +1,117 @@
+package io.tcpstack.tcp;
+
+import static io.tcpstack.testing.TcpPeer.ACK;
+import static io.tcpstack.testing.TcpPeer.PSH;
+import static io.tcpstack.testing.TcpPeer.SYN;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+
+import io.tcpstack.api.StackConfig;
+import io.tcpstack.testing.RecordingHandler;
+import io.tcpstack.testing.StackHarness;
+import io.tcpstack.testing.TcpPeer;
+import io.tcpstack.testing.TcpPeer.Seg;
+import io.tcpstack.testing.TestPackets;
+
+/** RFC 7323 §3-5 timestamps, segment in → segments out: negotiation, echo, RTT, PAWS. */
+class TimestampsTest {
+    private static final int PORT = 80;
+    private static final int PEER_ISN = 4_000_000;
+    private static final byte[] NONE = new byte[0];
+
+    final StackHarness stack = new StackHarness(StackConfig.builder().localAddress(TestPackets.STACK)
+        .delayedAckNs(0).build(), null);
+    final RecordingHandler app = new RecordingHandler();
+    final TcpPeer peer = new TcpPeer(stack, 40000, PORT);
+    int iss;
+    Seg synAck;
+
+    /** MSS and timestamps in the SYN, TSval 1000. */
+    void establish() {
+        stack.stack.listen(PORT, 16, () -> app);
+        final byte[] options = ByteBuffer.allocate(16).put(new byte[] {2, 4, 5, (byte) 180})
+            .put(TcpPeer.timestampsOption(1000, 0)).array();
+        synAck = peer.send(SYN, PEER_ISN, 0, options, NONE).get(0);
+        iss = synAck.seq();
+        peer.window = 65535;
+        peer.send(ACK, PEER_ISN + 1, iss + 1, TcpPeer.timestampsOption(1001, synAck.tsVal()), NONE);
+    }
+
+    @Test
+    void theSynAck_echoesTheSynsTsval_rfc7323_3_2() {
+        establish();
+        assertThat(synAck.hasTimestamps()).isTrue();
+        assertThat(synAck.tsEcr()).isEqualTo(1000);
+    }
+
+    @Test
+    void everySegmentCarriesThem_andTheyTake12BytesFromEachSegment_rfc7323_3_2() {
+        establish();
+        stack.stack.submit(() -> app.connection.send(new UnsafeBuffer(new byte[5000]), 0, 5000));
+        stack.run();
+        final List<Seg> out = peer.collect();
+        assertThat(out).allSatisfy(s -> assertThat(s.hasTimestamps()).isTrue());
+        assertThat(out.get(0).data()).hasSize(1460 - 12);
+        assertThat(out.get(0).tsEcr()).as("TS.Recent: the peer's latest TSval").isEqualTo(1001);
+    }
+
+    @Test
+    void anOlderTsval_isAnOldDuplicate_droppedAndAcked_paws_rfc7323_5_3() {
+        establish();
+        peer.send(ACK | PSH, PEER_ISN + 1, iss + 1, TcpPeer.timestampsOption(2000, 0), "new".getBytes());
+        final List<Seg> out = peer.send(ACK | PSH, PEER_ISN + 4, iss + 1, TcpPeer.timestampsOption(1500, 0),
+            "old".getBytes());
+        assertThat(out).hasSize(1);
+        assertThat(out.get(0).ack()).as("not taken in").isEqualTo(PEER_ISN + 4);
+        assertThat(app.received.toString()).isEqualTo("new");
+        assertThat(stack.counter("tcp.rx.paws_rejected")).isEqualTo(1);
+    }
+
+    @Test
+    void theEchoedTimestamp_givesAnRttSample_evenForARetransmittedSegment_rfc7323_4_1() {
+        establish();
+        final TcpConnection c = (TcpConnection) app.connection;
+        stack.stack.submit(() -> app.connection.send(new UnsafeBuffer(new byte[100]), 0, 100));
+        stack.run();
+        final Seg sent = peer.collect().get(0);
+        final List<Seg> again = peer.advanceMs(250); // RTO (200 ms): Karn forbids a timing sample now
+        assertThat(again).hasSize(1);
+        peer.advanceMs(30);
+        final long before = c.srttNs;
+        // The ACK echoes the first transmission's TSval: 280 ms ago.
+        peer.send(ACK, PEER_ISN + 1, iss + 101, TcpPeer.timestampsOption(1002, sent.tsVal()), NONE);
+        // RFC 6298 §2.3: SRTT = 7/8 SRTT + 1/8 R, with R = 280 ms (1 ms clock).
+        assertThat(c.srttNs).isEqualTo((7 * before + 280_000_000L) / 8);
+    }
+
+    @Test
+    void withoutThemInTheSyn_noneAreSent() {
+        stack.stack.listen(PORT, 16, () -> app);
+        final Seg plain = peer.syn(PEER_ISN, 1460).get(0);
+        assertThat(plain.hasTimestamps()).isFalse();
+        peer.send(ACK, PEER_ISN + 1, plain.seq() + 1, NONE);
+        stack.stack.submit(() -> app.connection.send(new UnsafeBuffer(new byte[3000]), 0, 3000));
+        stack.run();
+        final List<Seg> out = peer.collect();
+        assertThat(out.get(0).hasTimestamps()).isFalse();
+        assertThat(out.get(0).data()).hasSize(1460);
+    }
+
+    @Test
+    void twoStacks_agreeOnTimestamps_andBothEchoTheOther() {
+        final Seg syn = activeSyn();
+        assertThat(syn.hasTimestamps()).isTrue();
+        assertThat(syn.tsEcr()).isZero();
+    }
+
+    private Seg activeSyn() {
+        stack.stack.submit(() -> stack.stack.connect(TestPackets.HOST, 5000, new RecordingHandler()));
+        stack.run();
+        return TcpPeer.parse(stack.collect().get(0));
+    }
+}
