@@ -151,7 +151,7 @@ class SsCommandTest {
         assertThat(lines.get(2).split(" +"))
             .containsExactly("LISTEN", "0", "4096", "10.7.0.2:80", "0.0.0.0:*", "-", "-", "-", "-", "syn-q:0/1024");
         assertThat(lines.get(3)).matches("ESTAB +100 +0 +10\\.7\\.0\\.2:7 +10\\.7\\.0\\.1:\\d{5} +\\d+\\.\\d{3} +200"
-            + " +262144 +14600 +mss:1460"); // both windows in bytes: scaled SND.WND, initial cwnd (RFC 6928)
+            + " +262144 +14480 +mss:1448"); // bytes: scaled SND.WND, initial cwnd (RFC 6928) of an MSS less timestamps
         assertThat(lines.get(4)).matches("TIME-WAIT +0 +0 +10\\.7\\.0\\.2:80 +10\\.7\\.0\\.1:\\d{5} +- +- +- +-"
             + " +timer:\\(timewait,(59sec|1min),0\\)"); // 2 x MSL = 60 s, as ss -o writes it
         // Columns line up: every row's local address starts where the header's does.
