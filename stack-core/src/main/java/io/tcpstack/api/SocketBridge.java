@@ -36,7 +36,11 @@ final class SocketBridge implements TcpHandler {
     volatile boolean peerClosed;
     volatile CloseReason closed;
     volatile Thread waiter;
+    /** Set by the application's close(): what arrives from now on is taken and dropped. */
+    volatile boolean discardInput;
     private int txPartial;
+    private boolean rxBacklog;      // the last onData left bytes in the connection's receive buffer
+    private boolean finAfterBacklog; // the peer's FIN came while it did
     private boolean shutdownRequested;
     private final TcpSocket.Acceptor acceptor;
 
@@ -73,6 +77,9 @@ final class SocketBridge implements TcpHandler {
 
     @Override
     public int onData(final Connection c, final DirectBuffer buffer, final int offset, final int length) {
+        if (discardInput) {
+            return length;
+        }
         int done = 0;
         while (done < length) {
             final int n = Math.min(maxChunk, length - done);
@@ -81,7 +88,12 @@ final class SocketBridge implements TcpHandler {
             }
             done += n;
         }
-        if (done > 0) {
+        rxBacklog = done < length;
+        if (!rxBacklog && finAfterBacklog) {
+            finAfterBacklog = false;
+            peerClosed = true; // every byte before the FIN is in the ring now
+        }
+        if (done > 0 || peerClosed) {
             wake();
         }
         return done;
@@ -94,6 +106,13 @@ final class SocketBridge implements TcpHandler {
 
     @Override
     public void onPeerClosed(final Connection c) {
+        // End of stream only once the ring holds every byte before the FIN: with some still
+        // in the connection's receive buffer (the ring was full), a reader that emptied the
+        // ring before resume() refilled it saw the end of the stream early and lost them.
+        if (rxBacklog) {
+            finAfterBacklog = true;
+            return;
+        }
         peerClosed = true;
         wake();
     }

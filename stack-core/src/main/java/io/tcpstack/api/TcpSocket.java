@@ -126,6 +126,10 @@ public final class TcpSocket implements AutoCloseable {
             shutdownOutput();
         }
         in.closed = true;
+        // Discarded, not left unread: the connection waits for its application to read all
+        // that arrived before it ends, and the peer for a window that would never reopen.
+        bridge.discardInput = true;
+        bridge.stack.submit(bridge.resumeTask);
     }
 
     private void await(final long deadlineNs) throws IOException {

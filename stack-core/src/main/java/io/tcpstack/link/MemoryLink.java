@@ -15,7 +15,8 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  *
  * <p>Each end is used by one thread at a time (both ends by the same thread in simulated
  * time tests). A full ring drops the packet, as a NIC would, and {@link #send} returns
- * false. Fault injection (loss, reordering, corruption) comes with the TCP work.
+ * false. For loss, duplication, reordering, delay, corruption and a bandwidth limit, use
+ * {@link FaultyLink}.
  */
 public final class MemoryLink implements PacketLink {
     private static final int MSG_TYPE = 1;

@@ -7,7 +7,7 @@ import java.security.SecureRandom;
  * remoteport, secretkey), where M is a timer ticking every 4 µs and F is SipHash-2-4 of
  * the 4-tuple under a key drawn at random once per start. Stack thread only.
  */
-public final class IsnGenerator {
+public final class IsnGenerator implements IsnSource {
     private static final long TICK_NS = 4_000;
     private final long key0;
     private final long key1;
@@ -22,6 +22,7 @@ public final class IsnGenerator {
         return new IsnGenerator(random.nextLong(), random.nextLong());
     }
 
+    @Override
     public int isn(final int localAddress, final int localPort, final int remoteAddress, final int remotePort,
         final long nowNs) {
         final long m0 = (localAddress & 0xFFFF_FFFFL) | ((long) remoteAddress << 32);

@@ -90,7 +90,8 @@ public final class TcpConnection implements Connection {
      * it has taken them.
      */
     boolean draining;
-    boolean revertedFromClosing;
+    /** Zero-window probes sent since the last ACK (Linux's probes_out): the peer is gone past maxRetries. */
+    int probesUnanswered;
 
     // RFC 5681 / RFC 6582 congestion control and loss recovery
     CongestionControl cc;
@@ -428,8 +429,11 @@ public final class TcpConnection implements Connection {
      * blind-ACK check). Returns false if the segment is to be dropped.
      */
     private boolean onAck(final Segment seg, final long nowNs) {
-        if (Seq.gt(seg.ack, sndNxt)) {
-            // Acknowledges something not yet sent: ACK and drop.
+        if (Seq.gt(seg.ack, sndMax)) {
+            // Acknowledges something not yet sent: ACK and drop. Not yet sent means beyond the
+            // highest SND.NXT: after a go-back-N rewind, data up to SND.MAX was sent and may be
+            // acknowledged (BSD tests against snd_max). Testing the rewound SND.NXT dropped every
+            // such ACK, each answered by an ACK: an ACK storm while the connection timed out.
             sendAck(nowNs);
             layer.countDrop(TcpLayer.DROP_ACK_UNSENT);
             return false;
@@ -479,11 +483,7 @@ public final class TcpConnection implements Connection {
         if (Seq.lt(sndWl1, seg.seq) || (sndWl1 == seg.seq && Seq.le(sndWl2, seg.ack))) {
             updateWindow(seg);
         }
-        if (sndWnd == 0 && sndNxt != sndUna) {
-            // RFC 1122 §4.2.2.17: the peer answers our zero-window probe, so it is alive: a
-            // connection is never given up while its probes are acknowledged.
-            retries = 0;
-        }
+        probesUnanswered = 0; // RFC 1122 §4.2.2.17: the peer answers, the zero window may last
         final boolean finAcked = finSent && sndUna == finSeq + 1;
         switch (state) {
             case FIN_WAIT_1 -> {
@@ -875,8 +875,8 @@ public final class TcpConnection implements Connection {
     }
 
     private void transmit(final long nowNs, final boolean force) {
-        if (state != TcpState.ESTABLISHED && state != TcpState.CLOSE_WAIT
-            && state != TcpState.FIN_WAIT_1 && state != TcpState.LAST_ACK) {
+        if (state != TcpState.ESTABLISHED && state != TcpState.CLOSE_WAIT && state != TcpState.FIN_WAIT_1
+            && state != TcpState.CLOSING && state != TcpState.LAST_ACK) {
             return;
         }
         if (sndNxt == sndUna && lastSendNs != 0 && nowNs - lastSendNs > rtoNs) {
@@ -901,7 +901,9 @@ public final class TcpConnection implements Connection {
                     sndSml = sndNxt + length;
                 }
                 final boolean last = length == unsent;
-                final boolean fin = last && finQueued && !finSent;
+                // Once the FIN is queued no data is added: the last byte is the one before it,
+                // whether the FIN goes for the first time or again after a go-back-N rewind.
+                final boolean fin = last && finQueued;
                 int flags = TcpHeader.ACK | (last ? TcpHeader.PSH : 0);
                 if (fin) {
                     flags |= TcpHeader.FIN;
@@ -922,7 +924,7 @@ public final class TcpConnection implements Connection {
                 armRetransmit(nowNs);
                 continue;
             }
-            if (unsent == 0 && finQueued && !finSent) {
+            if (unsent == 0 && finQueued && (!finSent || sndNxt == finSeq)) {
                 layer.sendControl(this, sndNxt, rcvNxt, TcpHeader.FIN | TcpHeader.ACK, TcpLayer.NO_SYN_OPTIONS, nowNs);
                 markFinSent();
                 armRetransmit(nowNs);
@@ -936,6 +938,10 @@ public final class TcpConnection implements Connection {
     }
 
     private void markFinSent() {
+        if (finSent) {
+            sndNxt = finSeq + 1; // sent again after a rewind: same number, same state
+            return;
+        }
         finSeq = sndNxt;
         sndNxt++;
         if (Seq.gt(sndNxt, sndMax)) {
@@ -945,8 +951,7 @@ public final class TcpConnection implements Connection {
         if (state == TcpState.ESTABLISHED) {
             setState(TcpState.FIN_WAIT_1);
         } else if (state == TcpState.CLOSE_WAIT) {
-            setState(revertedFromClosing ? TcpState.CLOSING : TcpState.LAST_ACK);
-            revertedFromClosing = false;
+            setState(TcpState.LAST_ACK);
         }
     }
 
@@ -957,8 +962,14 @@ public final class TcpConnection implements Connection {
         delayedAckDeadlineNs = Long.MAX_VALUE;
     }
 
+    /**
+     * A pure ACK. Its sequence number is SND.MAX, not SND.NXT (as BSD's tcp_output): after a
+     * go-back-N rewind SND.NXT may lie below the peer's RCV.NXT, and a segment carrying it is
+     * unacceptable there (RFC 9293 §3.10.7.4), so its ACK would never be read; two sides
+     * rewound at once then answered each other's ACKs with ACKs until both timed out.
+     */
     void sendAck(final long nowNs) {
-        layer.sendControl(this, sndNxt, rcvNxt, TcpHeader.ACK, TcpLayer.NO_SYN_OPTIONS, nowNs);
+        layer.sendControl(this, sndMax, rcvNxt, TcpHeader.ACK, TcpLayer.NO_SYN_OPTIONS, nowNs);
     }
 
     private void armRetransmit(final long nowNs) {
@@ -1086,12 +1097,11 @@ public final class TcpConnection implements Connection {
                     sackedRanges = 0; // RFC 6675 §5.1: after a timeout, start the scoreboard afresh
                     highRxt = sndUna;
                 }
-                // Go back to SND.UNA and send again from there, the FIN after the data.
+                // Go back to SND.UNA and send again from there, the FIN after the data, with its
+                // own sequence number: a FIN once sent is not taken back (reverting the state
+                // made a later ACK of the FIN look like one of data, and a FIN from the peer
+                // like a passive close instead of a simultaneous one).
                 sndNxt = sndUna;
-                if (finSent) {
-                    finSent = false;
-                    setState(revertFinState());
-                }
                 final int savedWnd = sndWnd;
                 if (sndWnd == 0) {
                     sndWnd = 1; // a lost probe: resend one byte
@@ -1103,19 +1113,6 @@ public final class TcpConnection implements Connection {
                 }
             }
         }
-    }
-
-    /** The state before our FIN was sent, so that transmit() sends data and FIN again. */
-    private TcpState revertFinState() {
-        return switch (state) {
-            case FIN_WAIT_1 -> TcpState.ESTABLISHED;
-            case LAST_ACK -> TcpState.CLOSE_WAIT;
-            case CLOSING -> {
-                revertedFromClosing = true;
-                yield TcpState.CLOSE_WAIT;
-            }
-            default -> state;
-        };
     }
 
     /**
@@ -1150,20 +1147,33 @@ public final class TcpConnection implements Connection {
         }
     }
 
-    /** §3.8.6.1: probe a zero window with one byte, backing off like the RTO. */
+    /**
+     * §3.8.6.1: probe a zero window with one byte, backing off like the RTO, for as long as
+     * the receiver answers (RFC 1122 §4.2.2.17: the sender MUST NOT close the connection
+     * while it acknowledges the probes). The probe is the persist timer's alone: SND.NXT
+     * stays at SND.UNA and no retransmission is armed (BSD's persist mode), so probes do not
+     * use up maxRetries, and when the window opens, transmit() sends from the probed byte on.
+     * SND.MAX covers the byte, so an ACK of it is accepted. Unanswered past maxRetries (as
+     * Linux's probes_out), the connection times out.
+     */
     private void onPersistTimeout(final long nowNs) {
         persistDeadlineNs = Long.MAX_VALUE;
-        if (sndWnd != 0 || sendBuffer.size() == 0) {
+        if (sndWnd != 0 || sendBuffer.size() == 0 || sndNxt != sndUna) {
             return;
         }
+        if (probesUnanswered >= layer.maxRetries) {
+            layer.countTimeout();
+            abortWithReset(CloseReason.TIMEOUT, nowNs);
+            return;
+        }
+        probesUnanswered++;
         layer.countWindowProbe();
-        final int inFlight = sndNxt - sndUna;
-        if (inFlight == 0) {
-            layer.sendData(this, sndNxt, TcpHeader.ACK, 0, 1, nowNs);
-            sndNxt++;
-            armRetransmit(nowNs);
+        layer.sendData(this, sndNxt, TcpHeader.ACK, 0, 1, nowNs);
+        if (Seq.gt(sndNxt + 1, sndMax)) {
+            sndMax = sndNxt + 1;
         }
         persistBackoffNs = Math.min(persistBackoffNs * 2, layer.maxRtoNs);
+        persistDeadlineNs = nowNs + persistBackoffNs;
     }
 
     // ---------------------------------------------------------------- endings

@@ -93,7 +93,7 @@ public final class TcpLayer {
     private final DeadlineTimerWheel wheel;
     private final Long2ObjectHashMap<TcpConnection> timers = new Long2ObjectHashMap<>();
     private final DeadlineTimerWheel.TimerHandler onTimer = this::onTimerExpiry;
-    private final IsnGenerator isnGenerator = IsnGenerator.withRandomKey();
+    private IsnSource isnSource = IsnGenerator.withRandomKey();
     private final EphemeralPorts ephemeralPorts;
     private final EphemeralPorts.PortInUse portInUse = this::portInUse;
     private final TokenBucket challengeAcks;
@@ -101,6 +101,7 @@ public final class TcpLayer {
     private final java.util.ArrayDeque<SendBuffer> freeSendBuffers = new java.util.ArrayDeque<>();
     private final java.util.ArrayDeque<ReceiveBuffer> freeReceiveBuffers = new java.util.ArrayDeque<>();
     private static final int MAX_POOLED_BUFFERS = 1024;
+    private int buffersCreated;
     private final TcpHeader in = new TcpHeader();
     private final TcpHeader out = new TcpHeader();
     private final TcpOptions options = new TcpOptions();
@@ -758,12 +759,20 @@ public final class TcpLayer {
      */
     private SendBuffer takeSendBuffer() {
         final SendBuffer b = freeSendBuffers.pollFirst();
-        return b != null ? b : new SendBuffer(bufferBytes);
+        if (b != null) {
+            return b;
+        }
+        buffersCreated++;
+        return new SendBuffer(bufferBytes);
     }
 
     private ReceiveBuffer takeReceiveBuffer() {
         final ReceiveBuffer b = freeReceiveBuffers.pollFirst();
-        return b != null ? b : new ReceiveBuffer(bufferBytes, MAX_OUT_OF_ORDER_RANGES);
+        if (b != null) {
+            return b;
+        }
+        buffersCreated++;
+        return new ReceiveBuffer(bufferBytes, MAX_OUT_OF_ORDER_RANGES);
     }
 
     private void releaseBuffers(final TcpConnection c) {
@@ -789,6 +798,11 @@ public final class TcpLayer {
             }
             c.receiveBuffer = null;
         }
+    }
+
+    /** Send and receive buffers ever allocated: with no connection left, all of them are back in the pool (up to its cap). */
+    int buffersCreated() {
+        return buffersCreated;
     }
 
     /** Buffers waiting in the pool (for tests and leak checks). */
@@ -852,7 +866,12 @@ public final class TcpLayer {
     // ------------------------------------------------------------------ output
 
     int isn(final int localPort, final int remoteAddress, final int remotePort, final long nowNs) {
-        return isnGenerator.isn(localAddress, localPort, remoteAddress, remotePort, nowNs);
+        return isnSource.isn(localAddress, localPort, remoteAddress, remotePort, nowNs);
+    }
+
+    /** Tests only: replaces the RFC 6528 generator (to start just below 2^32, or to replay a run). */
+    void isnSource(final IsnSource source) {
+        this.isnSource = source;
     }
 
     /** RFC 9293 §3.7.1 / RFC 6691: the peer's MSS (536 if it sent none), capped by our MTU. */
