@@ -48,6 +48,7 @@ final class StackRunner {
         TunLink link = null;
         StackCounters stackCounters = null;
         AgentRunner runner = null;
+        JvmGauges gauges = null;
         boolean stackOwnsPcap = false;
         try {
             if (s.netns() != null && !NetNamespace.exists(s.netns())) {
@@ -64,6 +65,7 @@ final class StackRunner {
             stackOwnsPcap = true; // closed by the agent's onClose
             setUp.accept(stack);
             final AtomicCounter errors = stackCounters.newCounter("stack.errors");
+            gauges = new JvmGauges(stackCounters).start();
             runner = new AgentRunner(StackOptions.idleStrategy(s.idle()), ex -> {
                 System.err.println("tcpstack: error on the stack thread (a bug; please report):");
                 ex.printStackTrace();
@@ -83,6 +85,9 @@ final class StackRunner {
         } catch (final TunException e) {
             throw new UserError(e.getMessage());
         } finally {
+            if (gauges != null) {
+                gauges.close();
+            }
             if (runner != null) {
                 runner.close();
             } else if (pcapWriter != null && !stackOwnsPcap) {
