@@ -13,7 +13,7 @@ package io.tcpstack.experiments.synflood;
  * <p>Single thread.
  */
 public final class Pacer {
-    private final double packetsPerNs;
+    private final double ratePerSecond;
     private final long maxCount;
     private final long maxDurationNs;
     private final long maxLag;
@@ -33,7 +33,7 @@ public final class Pacer {
             throw new IllegalArgumentException("rate " + ratePerSecond + ", count " + maxCount + ", duration "
                 + maxDurationNs + " ns, lag " + maxLag);
         }
-        this.packetsPerNs = ratePerSecond / 1e9;
+        this.ratePerSecond = ratePerSecond;
         this.maxCount = maxCount;
         this.maxDurationNs = maxDurationNs;
         this.maxLag = maxLag;
@@ -52,7 +52,7 @@ public final class Pacer {
         if (!started || finished(nowNs)) {
             return 0;
         }
-        final long scheduled = Math.min(maxCount, (long) ((nowNs - startNs) * packetsPerNs) + 1);
+        final long scheduled = Math.min(maxCount, (long) ((nowNs - startNs) * ratePerSecond / 1e9) + 1);
         long owed = scheduled - claimed - skipped;
         if (owed > maxLag) {
             skipped += owed - maxLag;
@@ -74,7 +74,7 @@ public final class Pacer {
     /** Nanoseconds until the next packet is due (0 if one is due now). */
     public long nanosUntilDue(final long nowNs) {
         final long next = claimed + skipped;
-        final long dueAt = startNs + (long) Math.ceil(next / packetsPerNs);
+        final long dueAt = startNs + (long) Math.ceil(next * 1e9 / ratePerSecond);
         return Math.max(0, dueAt - nowNs);
     }
 

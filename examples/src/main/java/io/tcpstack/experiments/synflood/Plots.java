@@ -22,7 +22,7 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * start of the baseline on the x axis, the flood's start and end as vertical lines.
  */
 final class Plots {
-    private static final int WIDTH = 1000;
+    private static final int WIDTH = 1280;
     private static final int HEIGHT = 480;
     private static final double MIB = 1024 * 1024;
 
@@ -107,8 +107,8 @@ final class Plots {
         final XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title)
             .xAxisTitle("seconds since the start of the baseline (flood between the grey lines)").yAxisTitle(yTitle).build();
         final XYStyler styler = chart.getStyler();
-        styler.setLegendPosition(Styler.LegendPosition.OutsideS);
-        styler.setLegendLayout(Styler.LegendLayout.Horizontal);
+        styler.setLegendPosition(Styler.LegendPosition.OutsideE);
+        styler.setLegendLayout(Styler.LegendLayout.Vertical);
         styler.setChartBackgroundColor(Color.WHITE);
         styler.setPlotGridLinesVisible(true);
         styler.setAnnotationLineColor(Color.GRAY);
