@@ -18,9 +18,10 @@ import io.tcpstack.wire.IpAddress;
  *
  * <p>How Linux bounds half-open connections (tcp_conn_request in net/ipv4/tcp_input.c):
  * the request queue counts as full above the listen backlog; with cookies off it also
- * stops taking SYNs from unproven peers once fewer than a quarter of
- * tcp_max_syn_backlog are free, so the effective bound with cookies off is about
- * 3/4 N. Drops count as {@code TcpExtListenDrops}.
+ * stops taking SYNs from unproven peers (no RTT in its tcp_metrics for that address) once
+ * fewer than a quarter of tcp_max_syn_backlog are free, so the bound for spoofed sources
+ * with cookies off is 3/4 N + 1 and the last quarter stays for peers it has talked to
+ * before. Drops count as {@code TcpExtListenDrops}.
  */
 final class LinuxTarget implements Target {
     static final int CLIENT = IpAddress.parse("10.8.0.1");
@@ -149,7 +150,9 @@ final class LinuxTarget implements Target {
 
     @Override
     public int halfOpenBound() {
-        return syncookies == 0 ? config.synBacklog() - (config.synBacklog() >> 2) : config.synBacklog();
+        // cookies off: a SYN from an unproven peer is taken while qlen <= N - N/4, so qlen reaches N - N/4 + 1;
+        // otherwise the queue is full above the listen backlog N (qlen > N)
+        return syncookies == 0 ? config.synBacklog() - (config.synBacklog() >> 2) + 1 : config.synBacklog() + 1;
     }
 
     @Override
