@@ -28,6 +28,8 @@ import picocli.CommandLine.Spec;
         "Every target runs in network namespaces this command creates and deletes; spoofed sources are only "
             + "addresses of the target's own /24; the flood is bounded in count and time."})
 public final class SynfloodCommand implements Callable<Integer> {
+    private static final long STOP_GRACE_MS = 20_000;
+
     @Spec
     CommandSpec spec;
 
@@ -101,7 +103,29 @@ public final class SynfloodCommand implements Callable<Integer> {
             args.remove(0); // originalArgs() starts at the top-level command's arguments
         }
         final String commandLine = "scripts/tcpstack synflood " + String.join(" ", args);
-        final SynfloodRun.Outcome outcome = new SynfloodRun(config, pw, prefix).run(commandLine.strip());
+        final SynfloodRun run = new SynfloodRun(config, pw, prefix);
+        // Ctrl-C or SIGTERM: stop the flood and the clients, tear down, write what was measured.
+        // Should that take longer than STOP_GRACE_MS, exit anyway: the run's shutdown hook still
+        // stops its processes and deletes its namespaces.
+        Signals.onStop(() -> {
+            run.stop();
+            final Thread watchdog = new Thread(() -> {
+                try {
+                    Thread.sleep(STOP_GRACE_MS);
+                } catch (final InterruptedException e) {
+                    return;
+                }
+                System.exit(130);
+            }, "synflood-stop-watchdog");
+            watchdog.setDaemon(true);
+            watchdog.start();
+        });
+        final SynfloodRun.Outcome outcome = run.run(commandLine.strip());
+        if (run.stopped()) {
+            pw.println("synflood: stopped before the end; the report covers what was measured.");
+            pw.flush();
+            return 130;
+        }
         return outcome.allRan() ? 0 : 1;
     }
 

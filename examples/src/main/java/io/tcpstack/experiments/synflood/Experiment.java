@@ -95,8 +95,9 @@ public final class Experiment {
 
             final long floodAt = t0 + (long) (config.baselineSeconds() * SECOND);
             sleepUntil(floodAt);
+            // A descheduled flooder may catch up on up to 50 ms of SYNs at once; beyond that it skips.
             final Pacer pacer = new Pacer(config.floodRate(), config.floodCount(),
-                (long) (config.floodSeconds() * SECOND), Math.max(1, (long) (config.floodRate() / 100)));
+                (long) (config.floodSeconds() * SECOND), Math.max(1, (long) (config.floodRate() / 20)));
             progress.printf("  flood: %,d SYNs at %,.0f/s to %s:80 from %d spoofed sources in %s/%d%n",
                 config.floodCount(), config.floodRate(), IpAddress.format(target.serverAddress()),
                 sources.addressCount(), IpAddress.format(target.subnet() & IpAddress.netmask(target.prefixLength())),

@@ -27,7 +27,8 @@ public final class Report {
         md.append("Machine: ").append(meta.machine()).append(".\n\n");
         md.append(String.format(Locale.ROOT,
             "Each target in turn: %.0f s without flood (the baseline), then %,d spoofed-source SYNs to port 80 at "
-                + "%,.0f SYN/s (at most %.0f s), then %.0f s after the flood. Sources are random addresses of the "
+                + "%,.0f SYN/s (at most %.0f s; a flooder that falls more than 50 ms behind skips the excess), then "
+                + "%.0f s after the flood. Sources are random addresses of the "
                 + "target's own /24 (its real addresses excluded) with random ports and sequence numbers (seed %d). "
                 + "Throughout, a legitimate client opens %.0f connections/s on a fixed schedule (open loop), each "
                 + "`GET /` read to the end then closed by the client, %d ms limit for the connect and again for the "

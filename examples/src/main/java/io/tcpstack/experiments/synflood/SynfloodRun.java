@@ -34,6 +34,19 @@ public final class SynfloodRun {
         this.prefix = namespacePrefix;
     }
 
+    /**
+     * Asks the run to stop: the flood and the legitimate client end at once, the current
+     * target is torn down, no further target starts, and the report covers what was measured.
+     * Any thread (a signal handler).
+     */
+    public void stop() {
+        stop.set(true);
+    }
+
+    public boolean stopped() {
+        return stop.get();
+    }
+
     /** What came out: the summaries, and whether every target ran to the end. */
     public record Outcome(List<Analysis.Summary> summaries, Path summary, boolean allRan) {
     }
