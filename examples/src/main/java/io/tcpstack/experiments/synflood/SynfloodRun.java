@@ -103,6 +103,8 @@ public final class SynfloodRun {
                 Runtime.getRuntime().removeShutdownHook(hook);
             }
         }
+        notes.add("load average at the end: " + loadAverage() + " (other work on the machine competes with the "
+            + "targets for the CPU: compare runs made at similar load)");
         final Path dir = config.out();
         Csv.writeAttempts(dir.resolve("attempts.csv"), summaries);
         Csv.writeSamples(dir.resolve("samples.csv"), summaries);
@@ -191,10 +193,12 @@ public final class SynfloodRun {
     }
 
     private static String machine() {
-        final String load = ProcFs.read(Path.of("/proc/loadavg")).strip();
-        final String[] l = load.split("\\s+");
         return Runtime.getRuntime().availableProcessors() + " CPUs, Linux " + System.getProperty("os.version")
-            + ", Java " + System.getProperty("java.version") + ", load average " + (l.length >= 3
-                ? l[0] + " " + l[1] + " " + l[2] : "?") + " at the start";
+            + ", Java " + System.getProperty("java.version") + ", load average " + loadAverage() + " at the start";
+    }
+
+    private static String loadAverage() {
+        final String[] l = ProcFs.read(Path.of("/proc/loadavg")).strip().split("\\s+");
+        return l.length >= 3 ? l[0] + " " + l[1] + " " + l[2] : "?";
     }
 }
