@@ -52,10 +52,6 @@ public final class Analysis {
         double heapOldBeforeFlood, double heapOldAfterFlood, double heapUsedMaxBaseline, double heapUsedMaxFlood,
         double rssBeforeFlood, double rssAfterFlood, double kernelReqskMax, long recoveryNs, long firstSuccessAfterNs,
         List<Check> checks) {
-        public boolean failed() {
-            return run.error() != null && !run.error().equals("interrupted");
-        }
-
         Summary withChecks(final List<Check> list) {
             return new Summary(run, baseline, flood, after, buckets, maxHalfOpenInFlood, halfOpenAtFloodEnd, floodDeltas,
                 heapOldBeforeFlood, heapOldAfterFlood, heapUsedMaxBaseline, heapUsedMaxFlood, rssBeforeFlood,

@@ -22,13 +22,11 @@ public final class Experiment {
     private static final long SECOND = 1_000_000_000L;
 
     private final Config config;
-    private final Host host;
     private final AtomicBoolean stop;
     private final PrintWriter progress;
 
-    Experiment(final Config config, final Host host, final AtomicBoolean stop, final PrintWriter progress) {
+    Experiment(final Config config, final AtomicBoolean stop, final PrintWriter progress) {
         this.config = config;
-        this.host = host;
         this.stop = stop;
         this.progress = progress;
     }

@@ -71,7 +71,7 @@ public final class SynfloodRun {
         final List<Analysis.Summary> summaries = new ArrayList<>();
         boolean allRan = true;
         try {
-            final Experiment experiment = new Experiment(config, host, stop, out);
+            final Experiment experiment = new Experiment(config, stop, out);
             for (final Target target : targets) {
                 if (stop.get()) {
                     break;
