@@ -103,10 +103,15 @@ public final class Analysis {
         return out;
     }
 
+    /** A connect slower than this needed a retransmitted SYN (Linux's first SYN timeout is 1 s). */
+    static final long PROMPT_CONNECT_NS = SECOND;
+
     /**
      * When service came back after the flood: the start of the first attempt after
-     * {@code floodEndNs} from which on every attempt succeeded, relative to the flood's end;
-     * -1 if the last attempt failed too (not back by the end of the run).
+     * {@code floodEndNs} from which on every attempt succeeded with its first SYN answered
+     * (connected in under {@link #PROMPT_CONNECT_NS}), relative to the flood's end; -1 if
+     * not so by the end of the run. (An attempt that got in only by retransmitting its SYN
+     * a second later says the service was not there when it started.)
      */
     static long recoveryNs(final List<Attempt> attempts, final long floodEndNs) {
         long recovered = -1;
@@ -114,7 +119,7 @@ public final class Analysis {
             if (a.startNs() <= floodEndNs) {
                 continue;
             }
-            if (!a.ok()) {
+            if (!a.ok() || a.connectNs() >= PROMPT_CONNECT_NS) {
                 recovered = -1;
             } else if (recovered < 0) {
                 recovered = a.startNs() - floodEndNs;

@@ -64,7 +64,8 @@ public final class Report {
                 .append(" | ").append(recovery(s, c)).append(" |\n");
         }
         md.append("\nCounts are over the flood and the phase after it. \"Service back\": from the flood's last SYN "
-            + "to the start of the first legitimate connection after which every one succeeded.\n\n");
+            + "to the start of the first legitimate connection after which every one succeeded with its first SYN "
+            + "answered (connect < 1 s, the client's first SYN retransmission timeout).\n\n");
 
         md.append("### Memory\n\n| target | heap in use, max: baseline / flood | old generation: before → after the flood "
             + "| RSS: before → after | kernel request socks, max |\n|---|---|---|---|---|\n");

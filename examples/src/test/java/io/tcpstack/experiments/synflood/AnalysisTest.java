@@ -103,6 +103,14 @@ class AnalysisTest {
     }
 
     @Test
+    void aConnectThatNeededASynRetransmissionIsNotYetService() {
+        final List<Attempt> a = List.of(ok(10 * S + 1 * MS, 1_005_000), ok(10 * S + 2 * MS, 1_001_000),
+            ok(10 * S + 3 * MS, 300), ok(10 * S + 4 * MS, 200));
+        assertThat(Analysis.recoveryNs(a, 10 * S)).isEqualTo(3 * MS);
+        assertThat(Analysis.firstSuccessAfter(a, 10 * S)).isEqualTo(1 * MS);
+    }
+
+    @Test
     void recoveryIsFromTheLastFailure() {
         final List<Attempt> a = List.of(ok(10 * S + 1, 1), failed(10 * S + 2 * MS), ok(10 * S + 3 * MS, 1),
             failed(10 * S + 4 * MS), ok(10 * S + 5 * MS, 1), ok(10 * S + 6 * MS, 1));
