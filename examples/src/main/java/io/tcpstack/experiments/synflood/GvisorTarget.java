@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import io.tcpstack.wire.IpAddress;
 import jnr.ffi.LibraryLoader;
 
 /**
@@ -133,7 +132,7 @@ final class GvisorTarget implements Target {
             + "golang-gvisor-gvisor-dev) on a TUN, 10.7.0.1/24 kernel side, 10.7.0.2 stack; its own fixed settings: "
             + "listen backlog 4096, SYN cookies when 4096 handshakes are pending (cannot be turned off from its "
             + "command line), SYN-ACK retries gVisor's default; counters from its SIGUSR1 dump every "
-            + DUMP_PERIOD_MS + " ms (no validated-cookie counter there); " + IpAddress.format(StackTarget.STACK));
+            + DUMP_PERIOD_MS + " ms (no validated-cookie counter there)");
     }
 
     /** Parses the peer's SIGUSR1 dumps from its output; keeps the latest complete one. */
