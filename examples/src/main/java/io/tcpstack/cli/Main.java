@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "tcpstack 0.1.0",
     description = "A user-space TCP/IPv4 stack behind a Linux TUN device.",
-    subcommands = {ServeCommand.class, GetCommand.class, StatCommand.class, SsCommand.class,
+    subcommands = {ServeCommand.class, GetCommand.class, StatCommand.class, SsCommand.class, SynfloodCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main {
     private Main() {

@@ -54,6 +54,7 @@ final class StackRunner {
         StackCounters stackCounters = null;
         ConnectionTableWriter conns = null;
         AgentRunner runner = null;
+        JvmGauges gauges = null;
         boolean stackOwnsPcap = false;
         try {
             if (s.netns() != null && !NetNamespace.exists(s.netns())) {
@@ -75,6 +76,7 @@ final class StackRunner {
             // The table writer runs in the stack's duty cycle, on its thread: the tables' only reader.
             final Agent agent = conns == null ? stack : new CompositeAgent(stack, conns);
             final AtomicCounter errors = stackCounters.newCounter("stack.errors");
+            gauges = new JvmGauges(stackCounters).start();
             runner = new AgentRunner(StackOptions.idleStrategy(s.idle(), stack), ex -> {
                 System.err.println("tcpstack: error on the stack thread (a bug; please report):");
                 ex.printStackTrace();
@@ -94,6 +96,9 @@ final class StackRunner {
         } catch (final TunException e) {
             throw new UserError(e.getMessage());
         } finally {
+            if (gauges != null) {
+                gauges.close();
+            }
             if (runner != null) {
                 runner.close();
             } else if (pcapWriter != null && !stackOwnsPcap) {
