@@ -63,6 +63,8 @@ public class TcpSegmentBenchmark {
     private int peerSeq;
     private int stackSeq;
     private long delivered;
+    private long operations;
+    private long outSegsAfterSetup;
 
     /** Keeps a copy of the last packet sent, so the benchmark can read the stack's answers. */
     static final class LastPacketLink implements PacketLink {
@@ -118,9 +120,11 @@ public class TcpSegmentBenchmark {
                 return length;
             }
         });
-        // Handshake: SYN in, SYN-ACK out (read the ISS from it), ACK in.
+        // Handshake: SYN in, SYN-ACK out (read the ISS from it), ACK in. The SYN carries
+        // MSS 1460: without it the stack sends 536-byte segments (RFC 9293 §3.7.1), and
+        // sendThenAckFreesBuffer measured three segments built, not one.
         peerSeq = 1_000_000;
-        inject(segment(peerSeq, 0, 0x02, 0));
+        inject(BenchStack.syn(PEER_PORT, PORT, peerSeq));
         stackSeq = link.last.getInt(24, ByteOrder.BIG_ENDIAN) + 1;
         peerSeq++;
         inject(segment(peerSeq, stackSeq, 0x10, 0));
@@ -130,6 +134,7 @@ public class TcpSegmentBenchmark {
         data = segment(peerSeq, stackSeq, 0x18, MSS);
         ack = segment(peerSeq, stackSeq, 0x10, 0);
         payload = new UnsafeBuffer(BufferUtil.allocateDirectAligned(MSS, 64));
+        outSegsAfterSetup = counters.get("tcp.OutSegs");
     }
 
     private void inject(final UnsafeBuffer frame) {
@@ -166,6 +171,7 @@ public class TcpSegmentBenchmark {
         patch(data, 24, peerSeq);
         inject(data);
         peerSeq += MSS;
+        operations++;
         return link.lastLength;
     }
 
@@ -177,11 +183,17 @@ public class TcpSegmentBenchmark {
         patch(ack, 24, peerSeq);
         patch(ack, 28, stackSeq);
         inject(ack);
+        operations++;
         return server.sendQueued();
     }
 
     @TearDown(Level.Trial)
     public void check() {
+        // One segment out per operation: the ACK of the data, or the one MSS-sized data segment.
+        if (operations == 0 || counters.get("tcp.OutSegs") - outSegsAfterSetup != operations) {
+            throw new IllegalStateException(operations + " operations sent "
+                + (counters.get("tcp.OutSegs") - outSegsAfterSetup) + " segments, not one each");
+        }
         if (counters.get("tcp.InErrs") != 0 || counters.get("tcp.rx.out_of_window") != 0
             || counters.get("tcp.rx.duplicate_data") != 0) {
             throw new IllegalStateException("segments were rejected: the benchmark measured the wrong path "
