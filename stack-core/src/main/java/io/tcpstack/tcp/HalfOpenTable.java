@@ -146,6 +146,19 @@ final class HalfOpenTable {
         return head.length;
     }
 
+    /**
+     * The entry to give up first when the table is full: the oldest of those whose SYN-ACK
+     * went unanswered most often, if it went unanswered at least once; else {@link #NONE}.
+     */
+    int mostRetransmitted() {
+        for (int r = head.length - 1; r >= 1; r--) {
+            if (head[r] != NONE) {
+                return head[r];
+            }
+        }
+        return NONE;
+    }
+
     /** Earliest deadline of all entries, or {@link Long#MAX_VALUE}. */
     long nextDeadlineNs() {
         long earliest = Long.MAX_VALUE;

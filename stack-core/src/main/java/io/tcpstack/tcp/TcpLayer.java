@@ -131,6 +131,7 @@ public final class TcpLayer {
     private final AtomicCounter synAckRetransmits;
     private final AtomicCounter halfOpenExpired;
     private final AtomicCounter halfOpenReset;
+    private final AtomicCounter halfOpenPruned;
     private final AtomicCounter cookiesSent;
     private final AtomicCounter cookiesValidated;
     private final AtomicCounter cookiesInvalid;
@@ -216,6 +217,7 @@ public final class TcpLayer {
         synAckRetransmits = counters.newCounter("tcp.listen.synack_retransmits");
         halfOpenExpired = counters.newCounter("tcp.listen.half_open_expired");
         halfOpenReset = counters.newCounter("tcp.listen.half_open_reset");
+        halfOpenPruned = counters.newCounter("tcp.listen.half_open_pruned");
         halfOpenCurrent = counters.newCounter("tcp.listen.half_open");
         cookiesSent = counters.newCounter("tcp.syncookies.sent");
         cookiesValidated = counters.newCounter("tcp.syncookies.validated");
@@ -484,8 +486,18 @@ public final class TcpLayer {
             return;
         }
         if (table.isFull()) {
-            synBacklogDrops.incrementRelease();
-            return;
+            // RFC 4987 §3.4 (the oldest half-open entry makes room): a peer that has not
+            // answered a retransmitted SYN-ACK is most likely spoofed. Without this, a flood
+            // that filled the backlog held it for the whole SYN-ACK retry time (63 s by
+            // default) after the flood had ended. Entries younger than one RTO are kept, so a
+            // flood cannot push out handshakes in progress faster than they complete.
+            final int victim = table.mostRetransmitted();
+            if (victim == HalfOpenTable.NONE) {
+                synBacklogDrops.incrementRelease();
+                return;
+            }
+            table.remove(victim);
+            halfOpenPruned.incrementRelease();
         }
         // A half-open record, and the SYN-ACK (§3.10.7.2: <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>).
         // Data or FIN on a SYN is not queued (§3.10.7.2 allows it); the peer resends it.

@@ -85,6 +85,24 @@ class SynDefencesTest {
         }
 
         @Test
+        void full_withCookiesOff_anEntryWhoseSynAckWentUnanswered_makesRoom_rfc4987_3_4() {
+            final StackHarness s = stack(4, SynCookies.OFF);
+            final RecordingHandler app = new RecordingHandler();
+            s.stack.listen(PORT, 16, () -> app);
+            fill(s, 4); // a flood's entries: never answered
+            final TcpPeer late = new TcpPeer(s, 32000, PORT);
+            assertThat(late.syn(PEER_ISN, 1460)).as("all entries younger than one RTO: dropped").isEmpty();
+            s.advanceNs(TimeUnit.MILLISECONDS.toNanos(1100));
+            s.run().collect(); // each flooded entry's SYN-ACK retransmitted once
+            final List<Seg> answer = late.syn(PEER_ISN, 1460);
+            assertThat(answer).as("the oldest unanswered entry made room").hasSize(1);
+            assertThat(s.counter("tcp.listen.half_open_pruned")).isEqualTo(1);
+            assertThat(s.counter("tcp.listen.half_open")).isEqualTo(4);
+            late.send(ACK, PEER_ISN + 1, answer.get(0).seq() + 1, NONE);
+            assertThat(app.events).containsExactly("connected");
+        }
+
+        @Test
         void synAckRetransmissions_backOffAndAreBounded_thenTheEntryFrees_rfc6298_5_5() {
             final StackHarness s = new StackHarness(StackConfig.builder().localAddress(TestPackets.STACK).delayedAckNs(0)
                 .synBacklog(2).synAckRetries(2).synCookies(SynCookies.OFF).build(), null);
