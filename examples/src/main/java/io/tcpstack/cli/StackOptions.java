@@ -211,7 +211,11 @@ final class StackOptions {
      */
     static IdleStrategy idleStrategy(final String name, final io.tcpstack.api.TcpStack stack) {
         if (name.equals("wake")) {
-            return stack.wakeableIdleStrategy(100, 10, TimeUnit.MILLISECONDS.toNanos(1));
+            // Spin 50 µs after the last packet before parking: an answer (the next ping, the
+            // next request on a connection) often comes sooner, and a wake-up from a park on
+            // an idle core costs ~30 µs (bench-ping p50: 33 µs parked at once, ~6 µs this way).
+            return stack.wakeableIdleStrategy(100, TimeUnit.MICROSECONDS.toNanos(50), 10,
+                TimeUnit.MILLISECONDS.toNanos(1));
         }
         return idleStrategy(name);
     }

@@ -140,10 +140,19 @@ public final class TcpStack implements Agent {
      */
     public synchronized WakeableIdleStrategy wakeableIdleStrategy(final int spins, final int yields,
         final long maxParkNs) {
+        return wakeableIdleStrategy(spins, 0, yields, maxParkNs);
+    }
+
+    /**
+     * As {@link #wakeableIdleStrategy(int, int, long)}, spinning for at least {@code spinNs}
+     * after the last work before yielding and parking.
+     */
+    public synchronized WakeableIdleStrategy wakeableIdleStrategy(final int spins, final long spinNs,
+        final int yields, final long maxParkNs) {
         if (wakeable != null) {
             throw new IllegalStateException("the stack already has its wakeable idle strategy");
         }
-        final WakeableIdleStrategy idle = new WakeableIdleStrategy(spins, yields, maxParkNs,
+        final WakeableIdleStrategy idle = new WakeableIdleStrategy(spins, spinNs, yields, maxParkNs,
             () -> !tasks.isEmpty() || link.hasPending());
         link.onArrival(idle::wake);
         wakeable = idle;

@@ -22,21 +22,36 @@ import org.agrona.concurrent.IdleStrategy;
  */
 public final class WakeableIdleStrategy implements IdleStrategy {
     private final int spins;
+    private final long spinNs;
     private final int yields;
     private final long maxParkNs;
     private final BooleanSupplier hasWork;
     private volatile Thread parked;
-    private int idleCount;
+    private boolean idling;
+    private int spun;
+    private int yielded;
+    private long idleSinceNs;
 
     /**
      * @param hasWork whether work is waiting (checked after announcing the park, so it must
      *                read what producers publish: the link's ring, the task queue)
      */
     WakeableIdleStrategy(final int spins, final int yields, final long maxParkNs, final BooleanSupplier hasWork) {
-        if (spins < 0 || yields < 0 || maxParkNs <= 0) {
+        this(spins, 0, yields, maxParkNs, hasWork);
+    }
+
+    /**
+     * @param spinNs keep spinning at least this long after the last work (a request's answer
+     *               often comes back within tens of microseconds: parking and being woken
+     *               costs more than that on an idle core)
+     */
+    WakeableIdleStrategy(final int spins, final long spinNs, final int yields, final long maxParkNs,
+        final BooleanSupplier hasWork) {
+        if (spins < 0 || spinNs < 0 || yields < 0 || maxParkNs <= 0) {
             throw new IllegalArgumentException("spins and yields must not be negative, maxParkNs must be positive");
         }
         this.spins = spins;
+        this.spinNs = spinNs;
         this.yields = yields;
         this.maxParkNs = maxParkNs;
         this.hasWork = hasWork;
@@ -45,7 +60,7 @@ public final class WakeableIdleStrategy implements IdleStrategy {
     @Override
     public void idle(final int workCount) {
         if (workCount > 0) {
-            idleCount = 0;
+            reset();
             return;
         }
         idle();
@@ -53,13 +68,19 @@ public final class WakeableIdleStrategy implements IdleStrategy {
 
     @Override
     public void idle() {
-        if (idleCount < spins) {
-            idleCount++;
+        if (!idling) {
+            idling = true;
+            spun = 0;
+            yielded = 0;
+            idleSinceNs = spinNs > 0 ? System.nanoTime() : 0;
+        }
+        if (spun < spins || (spinNs > 0 && System.nanoTime() - idleSinceNs < spinNs)) {
+            spun++;
             Thread.onSpinWait();
             return;
         }
-        if (idleCount < spins + yields) {
-            idleCount++;
+        if (yielded < yields) {
+            yielded++;
             Thread.yield();
             return;
         }
@@ -72,7 +93,7 @@ public final class WakeableIdleStrategy implements IdleStrategy {
 
     @Override
     public void reset() {
-        idleCount = 0;
+        idling = false;
     }
 
     /** Wakes the stack thread if it is parked. Any thread, after making its work visible. */
