@@ -92,6 +92,11 @@ final class StackOptions {
         description = "A completing ACK when the accept queue is full: drop (the client retries) or reset. Default: ${DEFAULT-VALUE}.")
     String acceptOverflow;
 
+    @Option(names = "--impair", paramLabel = "SPEC",
+        description = "Lose, duplicate and reorder packets both ways between the TUN and the stack, for "
+            + "experiments and tests under loss: e.g. loss=1%,duplicate=1%,reorder=5%,seed=7. Off by default.")
+    String impair;
+
     @Option(names = "--idle", paramLabel = "STRATEGY", defaultValue = "wake",
         description = "Stack thread idle strategy: wake (park until a packet arrives), backoff, yield, spin, sleep. "
             + "Default: ${DEFAULT-VALUE}.")
@@ -99,7 +104,8 @@ final class StackOptions {
 
     /** Checked, parsed settings; every user error becomes a one-line {@link UserError}. */
     record Settings(String netns, String tun, int hostAddress, int prefixLength, int stackAddress, int mtu,
-        Path pcap, Path counters, String idle, long mslNs, Listening listening, ConnTable conns) {
+        Path pcap, Path counters, String idle, long mslNs, Listening listening, ConnTable conns,
+        io.tcpstack.link.ImpairedLink.Impairment impair) {
         String where() {
             return netns == null ? "in the current netns" : "in netns " + netns;
         }
@@ -119,6 +125,17 @@ final class StackOptions {
      * the user chose it), how often it is published (0: never) and how many rows it holds.
      */
     record ConnTable(Path file, boolean keep, long periodNs, int rows) {
+    }
+
+    private io.tcpstack.link.ImpairedLink.Impairment impairment() {
+        if (impair == null) {
+            return null;
+        }
+        try {
+            return io.tcpstack.link.ImpairedLink.Impairment.parse(impair);
+        } catch (final IllegalArgumentException e) {
+            throw new UserError("--impair " + e.getMessage() + ".", 2);
+        }
     }
 
     /** True if the user chose the counters file (then it is kept after exit). */
@@ -194,7 +211,7 @@ final class StackOptions {
         final ConnTable connTable = new ConnTable(conns != null ? conns : Path.of("/dev/shm/tcpstack", base + ".conns"),
             conns != null, TimeUnit.MILLISECONDS.toNanos(connsPeriodMs), connsRows);
         return new Settings(ns, tun, host, prefix, stack, mtu, pcap, countersFile, idle,
-            (long) (mslSeconds * 1_000_000_000L), listening, connTable);
+            (long) (mslSeconds * 1_000_000_000L), listening, connTable, impairment());
     }
 
     private static int parseAddress(final String option, final String text) {

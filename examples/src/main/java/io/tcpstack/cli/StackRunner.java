@@ -67,7 +67,9 @@ final class StackRunner {
 
             final StackConfig config = s.listening().applyTo(StackConfig.builder()).localAddress(s.stackAddress())
                 .mtu(s.mtu()).mslNs(s.mslNs()).build();
-            final TcpStack stack = new TcpStack(config, link, clock, stackCounters, pcapWriter);
+            final io.tcpstack.link.PacketLink stackLink = s.impair() == null ? link
+                : new io.tcpstack.link.ImpairedLink(link, s.impair(), stackCounters);
+            final TcpStack stack = new TcpStack(config, stackLink, clock, stackCounters, pcapWriter);
             stackOwnsPcap = true; // closed by the agent's onClose
             setUp.accept(stack);
             if (s.conns().periodNs() > 0) {
