@@ -92,6 +92,10 @@ final class StackOptions {
         description = "A completing ACK when the accept queue is full: drop (the client retries) or reset. Default: ${DEFAULT-VALUE}.")
     String acceptOverflow;
 
+    @Option(names = "--cc", paramLabel = "ALGORITHM", defaultValue = "newreno",
+        description = "Congestion control: newreno (RFC 5681/6582) or cubic (RFC 9438). Default: ${DEFAULT-VALUE}.")
+    String cc;
+
     @Option(names = "--impair", paramLabel = "SPEC",
         description = "Lose, duplicate and reorder packets both ways between the TUN and the stack, for "
             + "experiments and tests under loss: e.g. loss=1%,duplicate=1%,reorder=5%,seed=7. Off by default.")
@@ -105,7 +109,7 @@ final class StackOptions {
     /** Checked, parsed settings; every user error becomes a one-line {@link UserError}. */
     record Settings(String netns, String tun, int hostAddress, int prefixLength, int stackAddress, int mtu,
         Path pcap, Path counters, String idle, long mslNs, Listening listening, ConnTable conns,
-        io.tcpstack.link.ImpairedLink.Impairment impair) {
+        io.tcpstack.link.ImpairedLink.Impairment impair, StackConfig.CongestionControlKind cc) {
         String where() {
             return netns == null ? "in the current netns" : "in netns " + netns;
         }
@@ -125,6 +129,14 @@ final class StackOptions {
      * the user chose it), how often it is published (0: never) and how many rows it holds.
      */
     record ConnTable(Path file, boolean keep, long periodNs, int rows) {
+    }
+
+    private StackConfig.CongestionControlKind congestionControl() {
+        try {
+            return StackConfig.CongestionControlKind.parse(cc);
+        } catch (final IllegalArgumentException e) {
+            throw new UserError("--cc " + e.getMessage() + ".", 2);
+        }
     }
 
     private io.tcpstack.link.ImpairedLink.Impairment impairment() {
@@ -211,7 +223,7 @@ final class StackOptions {
         final ConnTable connTable = new ConnTable(conns != null ? conns : Path.of("/dev/shm/tcpstack", base + ".conns"),
             conns != null, TimeUnit.MILLISECONDS.toNanos(connsPeriodMs), connsRows);
         return new Settings(ns, tun, host, prefix, stack, mtu, pcap, countersFile, idle,
-            (long) (mslSeconds * 1_000_000_000L), listening, connTable, impairment());
+            (long) (mslSeconds * 1_000_000_000L), listening, connTable, impairment(), congestionControl());
     }
 
     private static int parseAddress(final String option, final String text) {

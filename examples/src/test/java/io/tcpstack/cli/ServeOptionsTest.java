@@ -44,6 +44,8 @@ class ServeOptionsTest {
         "--netns bad/name             | tcpstack: --netns 'bad/name': invalid name (letters, digits, '_', '.', '-'; at most 64).",
         "--idle never                 | tcpstack: --idle never: unknown (wake, backoff, yield, spin, sleep).",
         "--syn-backlog 0              | tcpstack: --syn-backlog 0: out of range (1..1000000).",
+        "--cc vegas                   | tcpstack: --cc 'vegas': expected newreno or cubic.",
+        "--impair loss=2              | tcpstack: --impair '2': a probability is 0..1 (or 0%..100%).",
         "--accept-backlog 2000000     | tcpstack: --accept-backlog 2000000: out of range (1..1000000).",
         "--syn-cookies maybe          | tcpstack: --syn-cookies 'maybe': expected off, on or always.",
         "--syn-ack-retries 16         | tcpstack: --syn-ack-retries 16: out of range (0..15).",

@@ -38,6 +38,7 @@ public final class StackConfig {
     private final boolean resetOnAcceptOverflow;
     private final long delayedAckNs;
     private final long keepAliveIdleNs;
+    private final CongestionControlKind congestionControl;
     private final long keepAliveIntervalNs;
     private final int keepAliveProbes;
 
@@ -65,6 +66,7 @@ public final class StackConfig {
         this.resetOnAcceptOverflow = b.resetOnAcceptOverflow;
         this.delayedAckNs = b.delayedAckNs;
         this.keepAliveIdleNs = b.keepAliveIdleNs;
+        this.congestionControl = b.congestionControl;
         this.keepAliveIntervalNs = b.keepAliveIntervalNs;
         this.keepAliveProbes = b.keepAliveProbes;
     }
@@ -75,6 +77,28 @@ public final class StackConfig {
      */
     public long keepAliveIdleNs() {
         return keepAliveIdleNs;
+    }
+
+    /** Which congestion control new connections use. Default {@link CongestionControlKind#NEWRENO}. */
+    public CongestionControlKind congestionControl() {
+        return congestionControl;
+    }
+
+    /** The congestion controls a connection can use. */
+    public enum CongestionControlKind {
+        /** RFC 5681 with RFC 6582 NewReno recovery. */
+        NEWRENO,
+        /** RFC 9438 CUBIC. */
+        CUBIC;
+
+        /** Parses {@code newreno} or {@code cubic}, any case. */
+        public static CongestionControlKind parse(final String text) {
+            return switch (text.toLowerCase(java.util.Locale.ROOT)) {
+                case "newreno", "reno" -> NEWRENO;
+                case "cubic" -> CUBIC;
+                default -> throw new IllegalArgumentException("'" + text + "': expected newreno or cubic");
+            };
+        }
     }
 
     /** Time between unanswered keep-alive probes. Default 75 s, as Linux. */
@@ -239,10 +263,17 @@ public final class StackConfig {
         private boolean resetOnAcceptOverflow;
         private long delayedAckNs = TimeUnit.MILLISECONDS.toNanos(40);
         private long keepAliveIdleNs;
+        private CongestionControlKind congestionControl = CongestionControlKind.NEWRENO;
         private long keepAliveIntervalNs = TimeUnit.SECONDS.toNanos(75);
         private int keepAliveProbes = 9;
 
         private Builder() {
+        }
+
+        /** Default {@link CongestionControlKind#NEWRENO}. */
+        public Builder congestionControl(final CongestionControlKind value) {
+            this.congestionControl = java.util.Objects.requireNonNull(value, "congestionControl");
+            return this;
         }
 
         /**

@@ -13,8 +13,12 @@ interface CongestionControl {
     /** The slow-start threshold, bytes ({@link Integer#MAX_VALUE} until the first loss). */
     int ssthresh();
 
-    /** New data was acknowledged outside loss recovery. */
-    void onAck(int ackedBytes, long nowNs);
+    /**
+     * New data was acknowledged outside loss recovery.
+     *
+     * @param srttNs the smoothed RTT now (0 before the first sample)
+     */
+    void onAck(int ackedBytes, long nowNs, long srttNs);
 
     /** Fast retransmit (third duplicate ACK): enter recovery with {@code flightSize} bytes out. */
     void onFastRetransmit(int flightSize);

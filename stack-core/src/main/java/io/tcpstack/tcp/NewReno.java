@@ -36,7 +36,7 @@ final class NewReno implements CongestionControl {
     }
 
     @Override
-    public void onAck(final int ackedBytes, final long nowNs) {
+    public void onAck(final int ackedBytes, final long nowNs, final long srttNs) {
         if (cwnd < ssthresh) {
             // §3.1 slow start: cwnd += min(N, SMSS) per ACK (RFC 3465 with L = 1).
             cwnd = grow(cwnd, Math.min(ackedBytes, smss));

@@ -512,7 +512,7 @@ public final class TcpConnection implements Connection {
     private void onNewAck(final int ack, final int ackedSeq, final long nowNs) {
         dupAcks = 0;
         if (!inRecovery) {
-            cc.onAck(ackedSeq, nowNs);
+            cc.onAck(ackedSeq, nowNs, srttNs);
             return;
         }
         if (Seq.gt(ack, recover)) {
@@ -812,7 +812,7 @@ public final class TcpConnection implements Connection {
     }
 
     private void establish() {
-        cc = new NewReno(sendMss);
+        cc = layer.newCongestionControl(sendMss);
         sndSml = sndUna;
         if (layer.keepAliveIdleNs > 0) {
             lastHeardNs = layer.nowNs();

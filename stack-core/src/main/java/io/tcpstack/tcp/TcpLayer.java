@@ -60,6 +60,7 @@ public final class TcpLayer {
     final long keepAliveIdleNs;
     final long keepAliveIntervalNs;
     final int keepAliveProbes;
+    private final StackConfig.CongestionControlKind congestionControl;
     private final int synBacklog;
     private final int defaultAcceptBacklog;
     private final int synAckRetries;
@@ -172,6 +173,7 @@ public final class TcpLayer {
         this.keepAliveIdleNs = config.keepAliveIdleNs();
         this.keepAliveIntervalNs = config.keepAliveIntervalNs();
         this.keepAliveProbes = config.keepAliveProbes();
+        this.congestionControl = config.congestionControl();
         this.synBacklog = config.synBacklog();
         this.defaultAcceptBacklog = config.acceptBacklog();
         this.synAckRetries = config.synAckRetries();
@@ -884,6 +886,11 @@ public final class TcpLayer {
     /** Tests only: replaces the RFC 6528 generator (to start just below 2^32, or to replay a run). */
     void isnSource(final IsnSource source) {
         this.isnSource = source;
+    }
+
+    /** The configured congestion control for a connection that starts with this SMSS. */
+    CongestionControl newCongestionControl(final int smss) {
+        return congestionControl == StackConfig.CongestionControlKind.CUBIC ? new Cubic(smss) : new NewReno(smss);
     }
 
     /** RFC 9293 §3.7.1 / RFC 6691: the peer's MSS (536 if it sent none), capped by our MTU. */

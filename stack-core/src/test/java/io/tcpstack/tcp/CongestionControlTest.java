@@ -164,11 +164,11 @@ class CongestionControlTest {
             final NewReno cc = new NewReno(1000);
             cc.onRetransmitTimeout(20_000); // ssthresh 10000, cwnd 1000
             while (cc.cwnd() < cc.ssthresh()) {
-                cc.onAck(1000, 0);
+                cc.onAck(1000, 0, 0);
             }
             final int start = cc.cwnd();
             for (int i = 0; i < start / 1000; i++) {
-                cc.onAck(1000, 0);
+                cc.onAck(1000, 0, 0);
             }
             assertThat(cc.cwnd()).isEqualTo(start + 1000);
         }

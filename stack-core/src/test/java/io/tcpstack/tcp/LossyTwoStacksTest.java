@@ -327,9 +327,12 @@ class LossyTwoStacksTest {
                 : PcapWriter.create(pcapDirectory.resolve("lossy-" + s.seed() + "-server.pcap"), clock.nanoTime());
             final PcapWriter clientPcap = pcapDirectory == null ? null
                 : PcapWriter.create(pcapDirectory.resolve("lossy-" + s.seed() + "-client.pcap"), clock.nanoTime());
-            server = new TcpStack(config(SERVER_ADDRESS, s.mtu(), s.serverBufferBytes()), link[1], clock,
+            // Odd seeds run CUBIC (RFC 9438), even ones NewReno: both under the same faults.
+            final StackConfig.CongestionControlKind cc = (s.seed() & 1) == 1
+                ? StackConfig.CongestionControlKind.CUBIC : StackConfig.CongestionControlKind.NEWRENO;
+            server = new TcpStack(config(SERVER_ADDRESS, s.mtu(), s.serverBufferBytes(), cc), link[1], clock,
                 serverCounters, serverPcap);
-            client = new TcpStack(config(CLIENT_ADDRESS, s.mtu(), s.clientBufferBytes()), link[0], clock,
+            client = new TcpStack(config(CLIENT_ADDRESS, s.mtu(), s.clientBufferBytes(), cc), link[0], clock,
                 clientCounters, clientPcap);
             server.tcp().isnSource((la, lp, ra, rp, now) -> s.serverIsn());
             client.tcp().isnSource((la, lp, ra, rp, now) -> s.clientIsn());
@@ -343,12 +346,18 @@ class LossyTwoStacksTest {
         }
 
         static StackConfig config(final int address, final int mtu, final int bufferBytes) {
+            return config(address, mtu, bufferBytes, StackConfig.CongestionControlKind.NEWRENO);
+        }
+
+        static StackConfig config(final int address, final int mtu, final int bufferBytes,
+            final StackConfig.CongestionControlKind cc) {
             // Short MSL and RTO bounds keep simulated time short; 2 x MSL still outlasts the
             // peer's FIN retransmissions at the largest RTO. More retries than the defaults:
             // at 10 % loss each way, seven lost SYNs in a row do happen across 100,000 seeds.
             return StackConfig.builder().localAddress(address).mtu(mtu).tcpBufferBytes(bufferBytes)
                 .mslNs(MSL_NS).initialRtoNs(200 * MS).minRtoNs(10 * MS).maxRtoNs(1_000 * MS)
-                .synRetries(12).maxRetries(30).timeWaitMax(16).reassemblyMaxDatagrams(1).build();
+                .synRetries(12).maxRetries(30).timeWaitMax(16).reassemblyMaxDatagrams(1).congestionControl(cc)
+                .build();
         }
 
         /** Runs both stacks until {@code done}; jumps the clock to the next event whenever both are idle. */
