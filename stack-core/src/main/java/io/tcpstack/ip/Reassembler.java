@@ -347,6 +347,9 @@ public final class Reassembler {
 
     /** The earliest deadline of a datagram in progress, or {@link Long#MAX_VALUE} if none. */
     public long nextDeadlineNs() {
+        if (inProgress == 0) {
+            return Long.MAX_VALUE; // the common case, asked every duty cycle: no scan
+        }
         long next = Long.MAX_VALUE;
         boolean any = false;
         for (int i = 0; i < slots.length; i++) {
