@@ -67,6 +67,7 @@ public final class TcpLayer {
     private final SynCookies cookieMode;
     private final boolean resetOnAcceptOverflow;
     private final SynCookieCodec cookies;
+    private final ProvenPeers provenPeers = new ProvenPeers(4096, TimeUnit.MINUTES.toNanos(10));
     final int ourMss;
     /** The shift we offer (RFC 7323 §2.3): the smallest that lets the window cover the buffer. */
     final int ourWindowScale;
@@ -133,6 +134,7 @@ public final class TcpLayer {
     private final AtomicCounter halfOpenExpired;
     private final AtomicCounter halfOpenReset;
     private final AtomicCounter halfOpenPruned;
+    private final AtomicCounter unprovenDrops;
     private final AtomicCounter cookiesSent;
     private final AtomicCounter cookiesValidated;
     private final AtomicCounter cookiesInvalid;
@@ -220,6 +222,7 @@ public final class TcpLayer {
         halfOpenExpired = counters.newCounter("tcp.listen.half_open_expired");
         halfOpenReset = counters.newCounter("tcp.listen.half_open_reset");
         halfOpenPruned = counters.newCounter("tcp.listen.half_open_pruned");
+        unprovenDrops = counters.newCounter("tcp.listen.unproven_drops");
         halfOpenCurrent = counters.newCounter("tcp.listen.half_open");
         cookiesSent = counters.newCounter("tcp.syncookies.sent");
         cookiesValidated = counters.newCounter("tcp.syncookies.validated");
@@ -487,6 +490,15 @@ public final class TcpLayer {
                 window, MSS_ONLY, null, null, 0, 0, nowNs);
             return;
         }
+        if (cookieMode == SynCookies.OFF && table.size() >= table.capacity() - table.capacity() / 4
+            && !provenPeers.isProven(seg.remoteAddress, nowNs)) {
+            // Without cookies, the last quarter of the backlog is for peers that completed a
+            // handshake in the last 10 minutes (as Linux's tcp_conn_request): spoofed sources
+            // cannot take it.
+            unprovenDrops.incrementRelease();
+            synBacklogDrops.incrementRelease();
+            return;
+        }
         if (table.isFull()) {
             // RFC 4987 §3.4 (the oldest half-open entry makes room): a peer that has not
             // answered a retransmitted SYN-ACK is most likely spoofed. Without this, a flood
@@ -633,6 +645,7 @@ public final class TcpLayer {
         final TcpConnection c = new TcpConnection(this, key, seg.remoteAddress, seg.remotePort, seg.localPort,
             listener, listener.newHandler(), takeSendBuffer(), takeReceiveBuffer());
         connections.put(key, c);
+        provenPeers.completedHandshake(seg.remoteAddress, nowNs);
         c.passiveHandshakeDone(iss, irs, peerMss, peerWindowScale, peerSack, rttStartNs);
         if (peerTimestamps) {
             c.agreeTimestamps(tsRecent);

@@ -41,6 +41,16 @@ class SynDefencesTest {
             .synCookies(cookies).mslNs(TimeUnit.SECONDS.toNanos(1)).build(), null);
     }
 
+    /**
+     * Completes one handshake from the test's address (port 29000), so that it is a proven
+     * peer and the backlog's last quarter is open to it with cookies off.
+     */
+    private static void prove(final StackHarness s) {
+        final TcpPeer p = new TcpPeer(s, 29000, PORT);
+        final int iss = p.syn(PEER_ISN, 1460).get(0).seq();
+        p.send(ACK, PEER_ISN + 1, iss + 1, NONE);
+    }
+
     /** Fills the SYN backlog with {@code n} half-open connections from ports 30000.. (their SYN-ACKs ignored). */
     private static void fill(final StackHarness s, final int n) {
         for (int i = 0; i < n; i++) {
@@ -52,7 +62,7 @@ class SynDefencesTest {
     class Backlog {
         @Test
         void halfOpenEntries_areRecords_noConnectionNorBuffersUntilTheHandshakeCompletes_rfc4987_3_2() {
-            final StackHarness s = stack(64, SynCookies.OFF);
+            final StackHarness s = stack(64, SynCookies.ON);
             s.stack.listen(PORT, 16, RecordingHandler::new);
             fill(s, 64);
             assertThat(s.stack.tcp().connectionCount()).isZero();
@@ -66,6 +76,8 @@ class SynDefencesTest {
             final StackHarness s = stack(4, SynCookies.OFF);
             final RecordingHandler app = new RecordingHandler();
             s.stack.listen(PORT, 16, () -> app);
+            prove(s);
+            app.events.clear();
             final TcpPeer first = new TcpPeer(s, 30000, PORT);
             final int iss = first.syn(PEER_ISN, 1460).get(0).seq();
             fill(s, 0);
@@ -89,6 +101,8 @@ class SynDefencesTest {
             final StackHarness s = stack(4, SynCookies.OFF);
             final RecordingHandler app = new RecordingHandler();
             s.stack.listen(PORT, 16, () -> app);
+            prove(s);
+            app.events.clear();
             fill(s, 4); // a flood's entries: never answered
             final TcpPeer late = new TcpPeer(s, 32000, PORT);
             assertThat(late.syn(PEER_ISN, 1460)).as("all entries younger than one RTO: dropped").isEmpty();
@@ -100,6 +114,23 @@ class SynDefencesTest {
             assertThat(s.counter("tcp.listen.half_open")).isEqualTo(4);
             late.send(ACK, PEER_ISN + 1, answer.get(0).seq() + 1, NONE);
             assertThat(app.events).containsExactly("connected");
+        }
+
+        @Test
+        void withCookiesOff_theLastQuarter_isForPeersThatCompletedAHandshake_asLinux() {
+            final StackHarness s = stack(8, SynCookies.OFF);
+            s.stack.listen(PORT, 16, RecordingHandler::new);
+            // From an address never seen before: three quarters of the backlog, no more.
+            for (int i = 0; i < 8; i++) {
+                assertThat(new TcpPeer(s, 30000 + i, PORT).syn(PEER_ISN, 1460)).as("SYN %d", i).hasSize(i < 6 ? 1 : 0);
+            }
+            assertThat(s.counter("tcp.listen.unproven_drops")).isEqualTo(2);
+            assertThat(s.counter("tcp.listen.half_open")).isEqualTo(6);
+            // Once the address completed a handshake, it may use the reserve.
+            final TcpPeer early = new TcpPeer(s, 30000, PORT);
+            final int iss = early.syn(PEER_ISN, 1460).get(0).seq(); // its SYN-ACK again
+            early.send(ACK, PEER_ISN + 1, iss + 1, NONE);
+            assertThat(new TcpPeer(s, 31000, PORT).syn(PEER_ISN, 1460)).as("a proven peer").hasSize(1);
         }
 
         @Test
