@@ -134,6 +134,18 @@ class SynDefencesTest {
         }
 
         @Test
+        void synAckRetransmissionsDueAtOnce_goOutInBatchesOf64PerDutyCycle() {
+            final StackHarness s = stack(256, SynCookies.ON);
+            s.stack.listen(PORT, 16, RecordingHandler::new);
+            fill(s, 200);
+            s.advanceNs(TimeUnit.MILLISECONDS.toNanos(1100)); // all 200 due now
+            s.stack.doWork();
+            assertThat(s.collect()).as("one duty cycle").hasSize(64);
+            s.run();
+            assertThat(s.collect()).as("the rest, in the cycles after").hasSize(136);
+        }
+
+        @Test
         void synAckRetransmissions_backOffAndAreBounded_thenTheEntryFrees_rfc6298_5_5() {
             final StackHarness s = new StackHarness(StackConfig.builder().localAddress(TestPackets.STACK).delayedAckNs(0)
                 .synBacklog(2).synAckRetries(2).synCookies(SynCookies.OFF).build(), null);
