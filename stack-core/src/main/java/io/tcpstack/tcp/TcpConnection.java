@@ -103,6 +103,14 @@ public final class TcpConnection implements Connection {
 
     // RFC 9293 §3.7.4 Nagle (Minshall's variant, as Linux) and §3.8.6.2.1 sender SWS avoidance
     boolean noDelay;
+    /**
+     * Inside the application's onData: send() and shutdownOutput() only queue, and the
+     * stack transmits when the callback returns, so a response written in pieces (and the
+     * FIN after it) leaves in as few segments as the window allows, the FIN on the last
+     * (as Linux's autocorking). A request answered with "head, body, close" was three
+     * segments, and the client often closed before our FIN came: TIME-WAIT piled up on it.
+     */
+    private boolean corked;
     /** The end of the last segment sent shorter than the MSS. */
     int sndSml;
     /** Held back by SWS avoidance with nothing in flight: when to send anyway (the override timeout). */
@@ -390,8 +398,11 @@ public final class TcpConnection implements Connection {
             peerFinReceived = true;
             finNow = true;
         }
-        if (seg.has(TcpHeader.FIN) || ackNow || (seg.dataLength > 0 && layer.delayedAckNs == 0)) {
+        boolean ackAfterDelivery = false;
+        if (seg.has(TcpHeader.FIN) || ackNow) {
             sendAck(nowNs);
+        } else if (seg.dataLength > 0 && layer.delayedAckNs == 0) {
+            ackAfterDelivery = true; // at once, but after the application had its chance to answer
         } else if (seg.dataLength > 0) {
             // RFC 9293 §3.8.6.3, RFC 1122 §4.2.3.2: at least every second full-sized segment,
             // and never later than the delay. Data the application sends in answer
@@ -409,6 +420,9 @@ public final class TcpConnection implements Connection {
         if (state != TcpState.CLOSED && state != TcpState.TIME_WAIT) {
             transmit(nowNs);
             notifyWritable();
+        }
+        if (ackAfterDelivery && unackedBytes > 0 && isLive()) {
+            sendAck(nowNs); // nothing the application sent carried it
         }
     }
 
@@ -837,7 +851,13 @@ public final class TcpConnection implements Connection {
                 }
                 return;
             }
-            final int consumed = handler.onData(this, receiveBuffer.readBuffer(), receiveBuffer.readOffset(), contiguous);
+            corked = true;
+            final int consumed;
+            try {
+                consumed = handler.onData(this, receiveBuffer.readBuffer(), receiveBuffer.readOffset(), contiguous);
+            } finally {
+                corked = false;
+            }
             if (consumed <= 0) {
                 return;
             }
@@ -1225,7 +1245,7 @@ public final class TcpConnection implements Connection {
         if (taken < length) {
             wantWritable = true;
         }
-        if (taken > 0) {
+        if (taken > 0 && !corked) {
             transmit(layer.nowNs());
             if (isLive()) {
                 layer.rearm(this);
@@ -1263,6 +1283,9 @@ public final class TcpConnection implements Connection {
             terminate(CloseReason.NORMAL); // RFC 9293 §3.10.4: CLOSE in SYN-SENT deletes the TCB
             return;
         }
+        if (corked) {
+            return; // sent with the data when onData returns
+        }
         transmit(layer.nowNs());
         if (isLive()) {
             layer.rearm(this);
@@ -1290,6 +1313,10 @@ public final class TcpConnection implements Connection {
     @Override
     public void resumeReading() {
         deliver();
+        if (isLive()) {
+            transmit(layer.nowNs()); // what the application sent from onData
+            layer.rearm(this);
+        }
         if (isLive() && receiveWindow() > lastAdvertisedWindow && lastAdvertisedWindow < sendMss) {
             sendAck(layer.nowNs()); // window update after the application made room (§3.8.6.2)
         }

@@ -389,7 +389,7 @@ class ConnectionTableTest {
                 w.publish(now);
                 // Rest a little, as the real writer does (it publishes every 100 ms): a writer
                 // that never stops writing starves a sequence-lock reader.
-                for (final long until = System.nanoTime() + 20_000; System.nanoTime() - until < 0; ) {
+                for (final long until = System.nanoTime() + 200_000; System.nanoTime() - until < 0; ) {
                     Thread.onSpinWait();
                 }
             }

@@ -418,6 +418,22 @@ class TcpStateMachineTest {
     @Nested
     class NagleAndSws {
         @Test
+        void writesAndCloseInsideOnData_leaveAsOneSegment_withTheFin() {
+            stack.stack.listen(PORT, 16, () -> (c, b, o, n) -> {
+                c.send(new UnsafeBuffer(bytes("HTTP/1.1 200 OK\r\n\r\n")), 0, 19);
+                c.send(new UnsafeBuffer(bytes("body")), 0, 4);
+                c.close();
+                return n;
+            });
+            final int iss = peer.syn(PEER_ISN, 1460).get(0).seq();
+            peer.send(ACK, PEER_ISN + 1, iss + 1, NONE);
+            final List<Seg> out = peer.send(ACK | PSH, PEER_ISN + 1, iss + 1, bytes("GET / HTTP/1.1\r\n\r\n"));
+            assertThat(out).hasSize(1);
+            assertThat(out.get(0).flags()).isEqualTo(ACK | PSH | FIN);
+            assertThat(new String(out.get(0).data(), StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 200 OK\r\n\r\nbody");
+        }
+
+        @Test
         void aSecondShortSegment_waitsForTheFirstsAck_rfc9293_3_7_4() {
             final int iss = establishPassive();
             stack.stack.submit(() -> app.connection.send(new UnsafeBuffer(bytes("GET ")), 0, 4));
