@@ -17,6 +17,7 @@ import io.tcpstack.api.TcpHandler;
 import io.tcpstack.ip.Ipv4Output;
 import io.tcpstack.ip.TokenBucket;
 import io.tcpstack.stats.StackCounters;
+import io.tcpstack.wire.Checksum;
 import io.tcpstack.wire.Ipv4Header;
 import io.tcpstack.wire.TcpHeader;
 import io.tcpstack.wire.TcpOptions;
@@ -441,12 +442,12 @@ public final class TcpLayer {
             timeWaitReacks.incrementRelease();
             timeWaits.restart(slot, nowNs + timeWaitNs);
             emit(seg.remoteAddress, seg.localPort, seg.remotePort, timeWaits.sndNxt(slot), rcvNxt, TcpHeader.ACK,
-                0, NO_SYN_OPTIONS, null, null, 0, 0, nowNs);
+                0, NO_SYN_OPTIONS, null, null, 0, 0, 0, nowNs);
             return true;
         }
         if (seg.len() > 0) {
             emit(seg.remoteAddress, seg.localPort, seg.remotePort, timeWaits.sndNxt(slot), rcvNxt, TcpHeader.ACK,
-                0, NO_SYN_OPTIONS, null, null, 0, 0, nowNs);
+                0, NO_SYN_OPTIONS, null, null, 0, 0, 0, nowNs);
         }
         return true;
     }
@@ -491,7 +492,7 @@ public final class TcpLayer {
             cookiesSent.incrementRelease();
             // MSS only: the cookie cannot carry a window scale, so neither side will scale.
             emit(seg.remoteAddress, seg.localPort, seg.remotePort, cookie, seg.seq + 1, TcpHeader.SYN | TcpHeader.ACK,
-                window, MSS_ONLY, null, null, 0, 0, nowNs);
+                window, MSS_ONLY, null, null, 0, 0, 0, nowNs);
             return;
         }
         if (table.isFull()) {
@@ -517,7 +518,7 @@ public final class TcpLayer {
         updateHalfOpenGauge();
         passiveOpens.incrementRelease();
         emit(seg.remoteAddress, seg.localPort, seg.remotePort, iss, seg.seq + 1, TcpHeader.SYN | TcpHeader.ACK,
-            window, synAckOptions(seg.windowScale, seg.sackPermitted, options.hasTimestamps()), null, null, 0, 0,
+            window, synAckOptions(seg.windowScale, seg.sackPermitted, options.hasTimestamps()), null, null, 0, 0, 0,
             nowNs);
     }
 
@@ -534,7 +535,7 @@ public final class TcpLayer {
                 setSynAckTimestamps(table.peerTimestamps(slot), iss, table.tsRecent(slot), nowNs);
                 emit(seg.remoteAddress, seg.localPort, seg.remotePort, iss, irs + 1, TcpHeader.SYN | TcpHeader.ACK,
                     Math.min(bufferBytes, 0xFFFF), synAckOptions(table.peerWindowScale(slot), table.peerSack(slot),
-                    table.peerTimestamps(slot)), null, null, 0, 0, nowNs);
+                    table.peerTimestamps(slot)), null, null, 0, 0, 0, nowNs);
             } else {
                 // §3.10.7.4 fourth: a SYN in SYN-RECEIVED of a passive open returns to LISTEN.
                 drops[DROP_SYN_IN_WINDOW].incrementRelease();
@@ -722,7 +723,7 @@ public final class TcpLayer {
                     emit(remoteAddress, listener.port(), remotePort, table.iss(slot), table.irs(slot) + 1,
                         TcpHeader.SYN | TcpHeader.ACK, Math.min(bufferBytes, 0xFFFF),
                         synAckOptions(table.peerWindowScale(slot), table.peerSack(slot), table.peerTimestamps(slot)),
-                        null, null, 0, 0, nowNs);
+                        null, null, 0, 0, 0, nowNs);
                     table.retransmitted(slot, nowNs + Math.min(initialRtoNs << (r + 1), maxRtoNs));
                 }
             }
@@ -925,7 +926,7 @@ public final class TcpLayer {
             setTimestamps(c.tsValue(nowNs), c.tsRecent);
         }
         emit(c.remoteAddress, c.localPort, c.remotePort, seq, ack, flags, field, synOptions, c.sackOk ? c : null,
-            null, 0, 0, nowNs);
+            null, 0, 0, 0, nowNs);
     }
 
     void sendData(final TcpConnection c, final int seq, final int flags, final int bufferOffset, final int length,
@@ -936,13 +937,23 @@ public final class TcpLayer {
             setTimestamps(c.tsValue(nowNs), c.tsRecent);
         }
         emit(c.remoteAddress, c.localPort, c.remotePort, seq, c.rcvNxt, flags, field, NO_SYN_OPTIONS, null,
-            c.sendBuffer, bufferOffset, length, nowNs);
+            c.sendBuffer, bufferOffset, length, length > c.sendMss ? c.sendMss : 0, nowNs);
+    }
+
+    /**
+     * The most data one segment of {@code c} may carry: its MSS, or with a link that
+     * segments (TSO) as many whole MSS as fit in what the link takes, leaving room for the
+     * largest TCP header.
+     */
+    int maxSegmentData(final int sendMss) {
+        final int max = output.maxSegmentedPayload() - TcpHeader.MAX_LENGTH;
+        return max < 2 * sendMss ? sendMss : max - max % sendMss;
     }
 
     void sendReset(final int remoteAddress, final int localPort, final int remotePort, final int seq, final int ack,
         final int flags, final long nowNs) {
         outRsts.incrementRelease();
-        emit(remoteAddress, localPort, remotePort, seq, ack, flags, 0, NO_SYN_OPTIONS, null, null, 0, 0, nowNs);
+        emit(remoteAddress, localPort, remotePort, seq, ack, flags, 0, NO_SYN_OPTIONS, null, null, 0, 0, 0, nowNs);
     }
 
     /** Our SYN's options (active open): MSS, window scale, SACK-permitted, timestamps. */
@@ -1000,7 +1011,7 @@ public final class TcpLayer {
 
     private void emit(final int remoteAddress, final int localPort, final int remotePort, final int seq, final int ack,
         final int flags, final int window, final int synOptions, final TcpConnection sackFrom, final SendBuffer data,
-        final int dataOffset, final int dataLength, final long nowNs) {
+        final int dataOffset, final int dataLength, final int gsoSize, final long nowNs) {
         final MutableDirectBuffer o = output.buffer();
         final int at = Ipv4Output.PAYLOAD_OFFSET;
         int p = at + TcpHeader.MIN_LENGTH;
@@ -1052,8 +1063,17 @@ public final class TcpLayer {
             data.copyOut(dataOffset, o, at + headerLength, dataLength);
         }
         final int segmentLength = headerLength + dataLength;
-        out.fillChecksum(Ipv4Header.pseudoHeaderSum(localAddress, remoteAddress, Ipv4Header.PROTO_TCP, segmentLength),
-            segmentLength);
+        final long pseudo = Ipv4Header.pseudoHeaderSum(localAddress, remoteAddress, Ipv4Header.PROTO_TCP, segmentLength);
+        if (gsoSize > 0) {
+            // TSO: the link (the kernel) finishes the checksum of each segment from the
+            // pseudo-header sum, folded and not complemented (Linux's CHECKSUM_PARTIAL).
+            out.checksum(~Checksum.finish(pseudo) & 0xFFFF);
+            if (output.sendSegmented(remoteAddress, segmentLength, headerLength, gsoSize, nowNs)) {
+                outSegs.incrementRelease();
+            }
+            return;
+        }
+        out.fillChecksum(pseudo, segmentLength);
         if (output.send(Ipv4Header.PROTO_TCP, remoteAddress, segmentLength, nowNs)) {
             outSegs.incrementRelease();
         }
