@@ -18,7 +18,8 @@ import io.tcpstack.stats.StackCounters;
  * {@code serve --offload on} against the Linux kernel through a real TUN opened with
  * {@code IFF_VNET_HDR} and checksum + TSO4 offloads (issue 5): the kernel hands over TCP
  * packets of up to 64 KiB with partial checksums, which the stack takes whole and does not
- * verify. Byte-exact both ways, and the GSO packets counted.
+ * verify, and the stack sends packets of up to 64 KiB for the kernel to segment (TSO).
+ * Byte-exact both ways, and the GSO packets counted each way.
  */
 class OffloadServeIT {
     private static final String STACK = "10.7.0.2";
@@ -50,7 +51,8 @@ class OffloadServeIT {
     }
 
     @Test
-    void tenMebibytesOut_byteExact() throws Exception {
+    void tenMebibytesOut_byteExact_sentAsTsoPackets() throws Exception {
+        final long tsoBefore = counter("tun.tx.gso_packets");
         final long n = 10L * 1024 * 1024;
         final Path file = dir.resolve("out");
         final Host.Result r = Host.inNamespace(ns, 120, "curl", "-sS", "--max-time", "100", "-o", file.toString(),
@@ -59,6 +61,8 @@ class OffloadServeIT {
         assertThat(Host.run(60, "sha256sum", file.toString()).out()).startsWith(TcpServeIT.expectedSha256(n));
         Files.delete(file);
         assertThat(counter("tun.rx.csum_partial")).as("the kernel's ACKs came with partial checksums").isPositive();
+        assertThat(counter("tun.tx.gso_packets") - tsoBefore).as("super-segments for the kernel to cut").isPositive();
+        assertThat(counter("tun.tx.errors")).isZero();
         assertThat(counter("tcp.rx.bad_checksum")).isZero();
     }
 
