@@ -46,6 +46,7 @@ class ServeOptionsTest {
         "--syn-backlog 0              | tcpstack: --syn-backlog 0: out of range (1..1000000).",
         "--cc vegas                   | tcpstack: --cc 'vegas': expected newreno or cubic.",
         "--impair loss=2              | tcpstack: --impair '2': a probability is 0..1 (or 0%..100%).",
+        "--offload maybe              | tcpstack: --offload 'maybe': expected on or off.",
         "--accept-backlog 2000000     | tcpstack: --accept-backlog 2000000: out of range (1..1000000).",
         "--syn-cookies maybe          | tcpstack: --syn-cookies 'maybe': expected off, on or always.",
         "--syn-ack-retries 16         | tcpstack: --syn-ack-retries 16: out of range (0..15).",
@@ -73,6 +74,14 @@ class ServeOptionsTest {
     }
 
     @Test
+    void offloadWithImpair_isRefused_theImpairedLinkWouldDropTheChecksumFlag() {
+        final Result r = run("serve", "--offload", "on", "--impair", "loss=1%");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err().trim()).isEqualTo("tcpstack: --offload on cannot be combined with --impair: use --offload off.");
+        assertThat(r.out()).doesNotContain("ready:");
+    }
+
+    @Test
     void unknownOption_isAUsageError() {
         final Result r = run("serve", "--frobnicate");
         assertThat(r.exitCode()).isEqualTo(2);
@@ -84,6 +93,6 @@ class ServeOptionsTest {
         final Result r = run("serve", "--help");
         assertThat(r.exitCode()).isZero();
         assertThat(r.out()).contains("--netns", "--no-netns", "--tun", "--host-addr", "--stack-addr", "--mtu",
-            "--pcap", "--counters");
+            "--pcap", "--counters", "--offload");
     }
 }
