@@ -226,11 +226,6 @@ final class StackOptions {
         if (!offload.equals("on") && !offload.equals("off")) {
             throw new UserError("--offload '" + offload + "': expected on or off.", 2);
         }
-        // ImpairedLink copies frames without the link's checksum flag, so it would reject every
-        // partial checksum the offloading TUN hands over.
-        if (offload.equals("on") && impair != null) {
-            throw new UserError("--offload on cannot be combined with --impair: use --offload off.", 2);
-        }
         final String ns = noNetns ? null : netns;
         final String base = ns == null ? "root-" + tun : ns;
         final Path countersFile = counters != null ? counters : Path.of("/dev/shm/tcpstack", base + ".counters");

@@ -74,14 +74,6 @@ class ServeOptionsTest {
     }
 
     @Test
-    void offloadWithImpair_isRefused_theImpairedLinkWouldDropTheChecksumFlag() {
-        final Result r = run("serve", "--offload", "on", "--impair", "loss=1%");
-        assertThat(r.exitCode()).isEqualTo(2);
-        assertThat(r.err().trim()).isEqualTo("tcpstack: --offload on cannot be combined with --impair: use --offload off.");
-        assertThat(r.out()).doesNotContain("ready:");
-    }
-
-    @Test
     void unknownOption_isAUsageError() {
         final Result r = run("serve", "--frobnicate");
         assertThat(r.exitCode()).isEqualTo(2);
