@@ -101,6 +101,12 @@ final class StackOptions {
             + "experiments and tests under loss: e.g. loss=1%,duplicate=1%,reorder=5%,seed=7. Off by default.")
     String impair;
 
+    @Option(names = "--offload", paramLabel = "on|off", defaultValue = "off",
+        description = "TUN offloads: open the TUN with a virtio-net header and checksum + TSO4 offloads, so the "
+            + "kernel hands over TCP packets of up to 64 KiB with checksums the stack need not verify. "
+            + "Default: ${DEFAULT-VALUE}.")
+    String offload;
+
     @Option(names = "--idle", paramLabel = "STRATEGY", defaultValue = "wake",
         description = "Stack thread idle strategy: wake (park until a packet arrives), backoff, yield, spin, sleep. "
             + "Default: ${DEFAULT-VALUE}.")
@@ -109,7 +115,7 @@ final class StackOptions {
     /** Checked, parsed settings; every user error becomes a one-line {@link UserError}. */
     record Settings(String netns, String tun, int hostAddress, int prefixLength, int stackAddress, int mtu,
         Path pcap, Path counters, String idle, long mslNs, Listening listening, ConnTable conns,
-        io.tcpstack.link.ImpairedLink.Impairment impair, StackConfig.CongestionControlKind cc) {
+        io.tcpstack.link.ImpairedLink.Impairment impair, StackConfig.CongestionControlKind cc, boolean offload) {
         String where() {
             return netns == null ? "in the current netns" : "in netns " + netns;
         }
@@ -217,13 +223,17 @@ final class StackOptions {
         if (connsRows < 1 || connsRows > 1_000_000) {
             throw new UserError("--conns-rows " + connsRows + ": out of range (1..1000000).", 2);
         }
+        if (!offload.equals("on") && !offload.equals("off")) {
+            throw new UserError("--offload '" + offload + "': expected on or off.", 2);
+        }
         final String ns = noNetns ? null : netns;
         final String base = ns == null ? "root-" + tun : ns;
         final Path countersFile = counters != null ? counters : Path.of("/dev/shm/tcpstack", base + ".counters");
         final ConnTable connTable = new ConnTable(conns != null ? conns : Path.of("/dev/shm/tcpstack", base + ".conns"),
             conns != null, TimeUnit.MILLISECONDS.toNanos(connsPeriodMs), connsRows);
         return new Settings(ns, tun, host, prefix, stack, mtu, pcap, countersFile, idle,
-            (long) (mslSeconds * 1_000_000_000L), listening, connTable, impairment(), congestionControl());
+            (long) (mslSeconds * 1_000_000_000L), listening, connTable, impairment(), congestionControl(),
+            offload.equals("on"));
     }
 
     private static int parseAddress(final String option, final String text) {

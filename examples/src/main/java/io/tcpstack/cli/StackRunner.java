@@ -62,7 +62,8 @@ final class StackRunner {
                 createdNamespace = true;
             }
             stackCounters = openCounters(s.counters());
-            final TunConfig tunConfig = new TunConfig(s.netns(), s.tun(), s.hostAddress(), s.prefixLength(), s.mtu());
+            final TunConfig tunConfig = new TunConfig(s.netns(), s.tun(), s.hostAddress(), s.prefixLength(), s.mtu(),
+                s.offload());
             link = TunLink.open(tunConfig, stackCounters);
 
             final StackConfig config = s.listening().applyTo(StackConfig.builder()).localAddress(s.stackAddress())

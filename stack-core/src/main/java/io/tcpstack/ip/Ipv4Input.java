@@ -73,6 +73,17 @@ public final class Ipv4Input implements FrameHandler {
 
     @Override
     public void onFrame(final MutableDirectBuffer buffer, final int offset, final int length) {
+        onFrame(buffer, offset, length, 0);
+    }
+
+    /**
+     * A packet from the link. The IPv4 header is always checked; with
+     * {@link FrameHandler#CHECKSUM_TRUSTED} the TCP checksum is not (an offloading TUN:
+     * the field may hold only the pseudo-header sum). No MTU check: an offloading link hands
+     * over packets of up to 65535 bytes (GRO/GSO), and the total length check bounds them.
+     */
+    @Override
+    public void onFrame(final MutableDirectBuffer buffer, final int offset, final int length, final int flags) {
         rxPackets.incrementRelease();
         rxBytes.getAndAddRelease(length);
         if (pcap != null) {
@@ -127,14 +138,16 @@ public final class Ipv4Input implements FrameHandler {
         }
         if (ip.isFragment()) {
             if (reassembler.offer(buffer, offset, headerLength, nowNs)) {
-                deliver(header.wrap(reassembler.datagram(), 0), reassembler.datagram(), 0);
+                // Not trusted: the flag was for one fragment, not for the datagram.
+                deliver(header.wrap(reassembler.datagram(), 0), reassembler.datagram(), 0, false);
             }
             return;
         }
-        deliver(ip, buffer, offset);
+        deliver(ip, buffer, offset, (flags & CHECKSUM_TRUSTED) != 0);
     }
 
-    private void deliver(final Ipv4Header ip, final MutableDirectBuffer buffer, final int offset) {
+    private void deliver(final Ipv4Header ip, final MutableDirectBuffer buffer, final int offset,
+        final boolean checksumTrusted) {
         final int headerLength = ip.headerLength();
         final int payloadLength = ip.totalLength() - headerLength;
         final int payloadAt = offset + headerLength;
@@ -145,7 +158,7 @@ public final class Ipv4Input implements FrameHandler {
             }
             case Ipv4Header.PROTO_TCP -> {
                 rxDelivered.incrementRelease();
-                tcp.onSegment(ip, buffer, payloadAt, payloadLength, nowNs);
+                tcp.onSegment(ip, buffer, payloadAt, payloadLength, checksumTrusted, nowNs);
             }
             default -> {
                 rxUnknownProtocol.incrementRelease();

@@ -38,6 +38,7 @@ public final class Ipv4Output {
     private final AtomicCounter txFragments;
     private final AtomicCounter txLinkDrops;
     private final AtomicCounter txTooBig;
+    private final AtomicCounter txSegmented;
     private int nextIdentification;
 
     /**
@@ -55,6 +56,7 @@ public final class Ipv4Output {
         this.txFragments = counters.newCounter("ip.tx.fragments");
         this.txLinkDrops = counters.newCounter("ip.tx.link_drops");
         this.txTooBig = counters.newCounter("ip.tx.too_big");
+        this.txSegmented = counters.newCounter("ip.tx.segmented");
         this.nextIdentification = (int) (System.nanoTime() & 0xFFFF);
     }
 
@@ -95,6 +97,53 @@ public final class Ipv4Output {
             return transmit(buffer, totalLength, nowNs);
         }
         return sendFragments(payloadLength, nowNs);
+    }
+
+    /**
+     * The largest TCP payload (header plus data) {@link #sendSegmented} takes: what the link
+     * can segment, less the IP header; 0 if it cannot (then segments stay within the MTU).
+     */
+    public int maxSegmentedPayload() {
+        final int max = link.segmentationMax();
+        return max <= PAYLOAD_OFFSET ? 0 : Math.min(max, Ipv4Header.MAX_DATAGRAM) - PAYLOAD_OFFSET;
+    }
+
+    /**
+     * Sends a TCP segment larger than the MTU as one packet for the link to segment (TSO):
+     * the TCP header and data are at {@link #PAYLOAD_OFFSET}, its checksum field holds the
+     * folded pseudo-header sum. Counted as one packet. Only if {@link #maxSegmentedPayload()}
+     * covers {@code payloadLength}.
+     *
+     * @param tcpHeaderLength bytes of the TCP header, options included
+     * @param mss             data bytes per segment on the wire
+     */
+    public boolean sendSegmented(final int destination, final int payloadLength, final int tcpHeaderLength,
+        final int mss, final long nowNs) {
+        final int totalLength = PAYLOAD_OFFSET + payloadLength;
+        header.wrap(buffer, 0)
+            .versionAndMinimalIhl()
+            .tos(0)
+            .totalLength(totalLength)
+            .identification(nextIdentification)
+            .flagsAndFragment(0)
+            .ttl(DEFAULT_TTL)
+            .protocol(Ipv4Header.PROTO_TCP)
+            .source(localAddress)
+            .destination(destination)
+            .fillChecksum();
+        // The kernel numbers the segments' IDs up from this one (TSO4 with a fixed-ID off).
+        nextIdentification += (payloadLength - tcpHeaderLength + mss - 1) / mss;
+        if (pcap != null) {
+            pcap.record(buffer, 0, totalLength, nowNs);
+        }
+        if (!link.sendSegmented(buffer, 0, totalLength, PAYLOAD_OFFSET + tcpHeaderLength, mss)) {
+            txLinkDrops.incrementRelease();
+            return false;
+        }
+        txSegmented.incrementRelease();
+        txPackets.incrementRelease();
+        txBytes.getAndAddRelease(totalLength);
+        return true;
     }
 
     /** RFC 791 §3.2: every fragment but the last carries a multiple of 8 data bytes. */

@@ -18,4 +18,22 @@ public interface FrameHandler {
      *               what the IPv4 header claims: validating that is the stack's job)
      */
     void onFrame(MutableDirectBuffer buffer, int offset, int length);
+
+    /**
+     * {@link #onFrame(MutableDirectBuffer, int, int, int)} flag: the link vouches for the
+     * transport checksum (an offloading TUN: the local kernel left a partial checksum for the
+     * device to finish, or validated it already), so the stack does not verify it.
+     */
+    int CHECKSUM_TRUSTED = 1;
+
+    /**
+     * A packet with what the link knows about it. Links without offloads call the
+     * three-argument form; this default ignores the flags, so handlers that cannot use them
+     * (and lambdas) verify everything as usual.
+     *
+     * @param flags 0 or {@link #CHECKSUM_TRUSTED}
+     */
+    default void onFrame(final MutableDirectBuffer buffer, final int offset, final int length, final int flags) {
+        onFrame(buffer, offset, length);
+    }
 }

@@ -19,6 +19,11 @@ import io.tcpstack.stats.StackCounters;
  *
  * <p>Stack thread only, like the link it wraps; no allocation per packet (one held packet
  * per direction, copied into a buffer made up front).
+ *
+ * <p>Over an offloading link the frames' flags ({@link FrameHandler#CHECKSUM_TRUSTED}) go
+ * with them, held ones included, and frames of up to 64 KiB are taken; it does not offer
+ * segmentation ({@link #segmentationMax()} is 0), so the stack sends MTU-sized segments,
+ * each of which can be lost on its own.
  */
 public final class ImpairedLink implements PacketLink {
     /** What to do to packets, each a probability per packet in [0, 1]. */
@@ -76,7 +81,18 @@ public final class ImpairedLink implements PacketLink {
     private final PacketLink inner;
     private final Impairment impairment;
     private final SplittableRandom random;
-    private final FrameHandler onInbound = this::onInbound;
+    /** Keeps the link's per-frame flags (an offloading TUN's CHECKSUM_TRUSTED) with each frame. */
+    private final FrameHandler onInbound = new FrameHandler() {
+        @Override
+        public void onFrame(final MutableDirectBuffer buffer, final int offset, final int length) {
+            onInbound(buffer, offset, length, 0);
+        }
+
+        @Override
+        public void onFrame(final MutableDirectBuffer buffer, final int offset, final int length, final int flags) {
+            onInbound(buffer, offset, length, flags);
+        }
+    };
     private FrameHandler handler;
     private int delivered;
     private final Held heldIn;
@@ -89,9 +105,10 @@ public final class ImpairedLink implements PacketLink {
     private static final class Held {
         final UnsafeBuffer buffer;
         int length = -1;
+        int flags;
 
-        Held(final int mtu) {
-            buffer = new UnsafeBuffer(BufferUtil.allocateDirectAligned(Math.max(mtu, 64), 64));
+        Held(final int maxFrame) {
+            buffer = new UnsafeBuffer(BufferUtil.allocateDirectAligned(Math.max(maxFrame, 64), 64));
         }
     }
 
@@ -99,7 +116,8 @@ public final class ImpairedLink implements PacketLink {
         this.inner = inner;
         this.impairment = impairment;
         this.random = new SplittableRandom(impairment.seed());
-        this.heldIn = new Held(inner.mtu());
+        // An offloading link hands over packets of up to what it can segment (GRO/GSO, 64 KiB).
+        this.heldIn = new Held(Math.max(inner.mtu(), inner.segmentationMax()));
         this.heldOut = new Held(inner.mtu());
         this.dropped = counters.newCounter("link.impair.dropped");
         this.duplicated = counters.newCounter("link.impair.duplicated");
@@ -120,13 +138,13 @@ public final class ImpairedLink implements PacketLink {
             // Nothing came after the held packet: let it go now rather than hold it forever.
             final int length = heldIn.length;
             heldIn.length = -1;
-            frameHandler.onFrame(heldIn.buffer, 0, length);
+            frameHandler.onFrame(heldIn.buffer, 0, length, heldIn.flags);
             delivered++;
         }
         return Math.max(polled, delivered);
     }
 
-    private void onInbound(final MutableDirectBuffer buffer, final int offset, final int length) {
+    private void onInbound(final MutableDirectBuffer buffer, final int offset, final int length, final int flags) {
         if (random.nextDouble() < impairment.loss()) {
             dropped.incrementRelease();
             return;
@@ -134,21 +152,22 @@ public final class ImpairedLink implements PacketLink {
         if (heldIn.length < 0 && length <= heldIn.buffer.capacity() && random.nextDouble() < impairment.reorder()) {
             heldIn.buffer.putBytes(0, buffer, offset, length);
             heldIn.length = length;
+            heldIn.flags = flags;
             reordered.incrementRelease();
             return;
         }
         final boolean twice = random.nextDouble() < impairment.duplicate();
-        handler.onFrame(buffer, offset, length);
+        handler.onFrame(buffer, offset, length, flags);
         delivered++;
         if (twice) {
             duplicated.incrementRelease();
-            handler.onFrame(buffer, offset, length);
+            handler.onFrame(buffer, offset, length, flags);
             delivered++;
         }
         if (heldIn.length >= 0) {
             final int held = heldIn.length;
             heldIn.length = -1;
-            handler.onFrame(heldIn.buffer, 0, held);
+            handler.onFrame(heldIn.buffer, 0, held, heldIn.flags);
             delivered++;
         }
     }

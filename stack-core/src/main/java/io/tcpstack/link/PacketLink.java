@@ -41,6 +41,31 @@ public interface PacketLink extends AutoCloseable {
     default void onArrival(final Runnable waker) {
     }
 
+    /**
+     * The largest TCP/IPv4 packet, in bytes, {@link #sendSegmented} takes (TSO: the link cuts
+     * it into MTU-sized segments), or 0 if the link cannot segment (the default).
+     */
+    default int segmentationMax() {
+        return 0;
+    }
+
+    /**
+     * Sends one TCP/IPv4 packet larger than the MTU for the link to cut into segments of
+     * {@code segmentPayload} data bytes each (the last may be shorter), every one with the
+     * IP and TCP header of this packet, sequence numbers, lengths, IDs and checksums fixed
+     * up. The IP header must be complete; the TCP checksum field must hold the pseudo-header
+     * sum (RFC 9293 §3.1, with the whole packet's TCP length), folded and not complemented:
+     * the link finishes it per segment. Only if {@link #segmentationMax()} &gt; 0.
+     *
+     * @param headerLength   IP plus TCP header bytes
+     * @param segmentPayload data bytes per segment (the MSS)
+     * @return as {@link #send}
+     */
+    default boolean sendSegmented(final DirectBuffer buffer, final int offset, final int length,
+        final int headerLength, final int segmentPayload) {
+        throw new UnsupportedOperationException("this link cannot segment");
+    }
+
     /** The largest packet, in bytes, this link carries (the interface MTU). */
     int mtu();
 

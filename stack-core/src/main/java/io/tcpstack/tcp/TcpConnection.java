@@ -902,13 +902,18 @@ public final class TcpConnection implements Connection {
         if (sndNxt == sndUna && lastSendNs != 0 && nowNs - lastSendNs > rtoNs) {
             cc.onIdleRestart(); // RFC 5681 §4.1: idle for longer than an RTO
         }
+        // With a link that segments (TSO), one segment may carry many MSS of data.
+        final int maxSegmentData = layer.maxSegmentData(sendMss);
         for (int guard = 0; guard < 1024; guard++) {
             final int inFlight = sndNxt - sndUna - (finSent && Seq.gt(sndNxt, finSeq) ? 1 : 0);
             final int unsent = sendBuffer.size() - inFlight;
             // RFC 5681 §3.1: at most min(cwnd, rwnd) outstanding.
             final int windowLeft = sndUna + Math.min(sndWnd, cc.cwnd()) - sndNxt;
             if (unsent > 0 && windowLeft > 0) {
-                final int length = Math.min(Math.min(unsent, windowLeft), sendMss);
+                int length = Math.min(Math.min(unsent, windowLeft), maxSegmentData);
+                if (length > sendMss && length != unsent) {
+                    length -= length % sendMss; // TSO: whole segments; a small tail waits as usual
+                }
                 if (length < sendMss && !maySendSmall(length, unsent, force)) {
                     if (sndNxt == sndUna && overrideDeadlineNs == Long.MAX_VALUE) {
                         // No ACK will come to move things on: the SWS override timeout will.

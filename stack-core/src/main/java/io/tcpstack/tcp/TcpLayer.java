@@ -17,6 +17,7 @@ import io.tcpstack.api.TcpHandler;
 import io.tcpstack.ip.Ipv4Output;
 import io.tcpstack.ip.TokenBucket;
 import io.tcpstack.stats.StackCounters;
+import io.tcpstack.wire.Checksum;
 import io.tcpstack.wire.Ipv4Header;
 import io.tcpstack.wire.TcpHeader;
 import io.tcpstack.wire.TcpOptions;
@@ -129,6 +130,7 @@ public final class TcpLayer {
     private final AtomicCounter inErrs;
     private final AtomicCounter outRsts;
     private final AtomicCounter badChecksum;
+    private final AtomicCounter checksumTrustedCount;
     private final AtomicCounter badHeaderLength;
     private final AtomicCounter badOptions;
     private final AtomicCounter rstToClosed;
@@ -212,6 +214,7 @@ public final class TcpLayer {
         inErrs = counters.newCounter("tcp.InErrs");
         outRsts = counters.newCounter("tcp.OutRsts");
         badChecksum = counters.newCounter("tcp.rx.bad_checksum");
+        checksumTrustedCount = counters.newCounter("tcp.rx.checksum_trusted");
         badHeaderLength = counters.newCounter("tcp.rx.bad_header_length");
         badOptions = counters.newCounter("tcp.rx.bad_options");
         rstToClosed = counters.newCounter("tcp.rx.rst_to_closed");
@@ -357,9 +360,12 @@ public final class TcpLayer {
      *
      * @param at     where the TCP header starts in {@code buffer}
      * @param length TCP header plus data, from the IP total length
+     * @param checksumTrusted the link vouches for the checksum (an offloading TUN, whose
+     *                        kernel may have left only a partial sum in the field): not verified,
+     *                        counted as {@code tcp.rx.checksum_trusted}
      */
     public void onSegment(final Ipv4Header ip, final MutableDirectBuffer buffer, final int at, final int length,
-        final long nowNs) {
+        final boolean checksumTrusted, final long nowNs) {
         this.nowNs = nowNs;
         // RFC 9293 §3.1: shorter than the fixed header, or a data offset outside [20, length].
         if (length < TcpHeader.MIN_LENGTH) {
@@ -374,7 +380,9 @@ public final class TcpLayer {
             inErrs.incrementRelease();
             return;
         }
-        if (!in.checksumValid(ip.pseudoHeaderSum(length), length)) {
+        if (checksumTrusted) {
+            checksumTrustedCount.incrementRelease();
+        } else if (!in.checksumValid(ip.pseudoHeaderSum(length), length)) {
             badChecksum.incrementRelease();
             inErrs.incrementRelease();
             return;
@@ -443,12 +451,12 @@ public final class TcpLayer {
             timeWaitReacks.incrementRelease();
             timeWaits.restart(slot, nowNs + timeWaitNs);
             emit(seg.remoteAddress, seg.localPort, seg.remotePort, timeWaits.sndNxt(slot), rcvNxt, TcpHeader.ACK,
-                0, NO_SYN_OPTIONS, null, null, 0, 0, nowNs);
+                0, NO_SYN_OPTIONS, null, null, 0, 0, 0, nowNs);
             return true;
         }
         if (seg.len() > 0) {
             emit(seg.remoteAddress, seg.localPort, seg.remotePort, timeWaits.sndNxt(slot), rcvNxt, TcpHeader.ACK,
-                0, NO_SYN_OPTIONS, null, null, 0, 0, nowNs);
+                0, NO_SYN_OPTIONS, null, null, 0, 0, 0, nowNs);
         }
         return true;
     }
@@ -493,7 +501,7 @@ public final class TcpLayer {
             cookiesSent.incrementRelease();
             // MSS only: the cookie cannot carry a window scale, so neither side will scale.
             emit(seg.remoteAddress, seg.localPort, seg.remotePort, cookie, seg.seq + 1, TcpHeader.SYN | TcpHeader.ACK,
-                window, MSS_ONLY, null, null, 0, 0, nowNs);
+                window, MSS_ONLY, null, null, 0, 0, 0, nowNs);
             return;
         }
         if (cookieMode == SynCookies.OFF && table.size() >= table.capacity() - table.capacity() / 4
@@ -528,7 +536,7 @@ public final class TcpLayer {
         updateHalfOpenGauge();
         passiveOpens.incrementRelease();
         emit(seg.remoteAddress, seg.localPort, seg.remotePort, iss, seg.seq + 1, TcpHeader.SYN | TcpHeader.ACK,
-            window, synAckOptions(seg.windowScale, seg.sackPermitted, options.hasTimestamps()), null, null, 0, 0,
+            window, synAckOptions(seg.windowScale, seg.sackPermitted, options.hasTimestamps()), null, null, 0, 0, 0,
             nowNs);
     }
 
@@ -545,7 +553,7 @@ public final class TcpLayer {
                 setSynAckTimestamps(table.peerTimestamps(slot), iss, table.tsRecent(slot), nowNs);
                 emit(seg.remoteAddress, seg.localPort, seg.remotePort, iss, irs + 1, TcpHeader.SYN | TcpHeader.ACK,
                     Math.min(bufferBytes, 0xFFFF), synAckOptions(table.peerWindowScale(slot), table.peerSack(slot),
-                    table.peerTimestamps(slot)), null, null, 0, 0, nowNs);
+                    table.peerTimestamps(slot)), null, null, 0, 0, 0, nowNs);
             } else {
                 // §3.10.7.4 fourth: a SYN in SYN-RECEIVED of a passive open returns to LISTEN.
                 drops[DROP_SYN_IN_WINDOW].incrementRelease();
@@ -734,7 +742,7 @@ public final class TcpLayer {
                     emit(remoteAddress, listener.port(), remotePort, table.iss(slot), table.irs(slot) + 1,
                         TcpHeader.SYN | TcpHeader.ACK, Math.min(bufferBytes, 0xFFFF),
                         synAckOptions(table.peerWindowScale(slot), table.peerSack(slot), table.peerTimestamps(slot)),
-                        null, null, 0, 0, nowNs);
+                        null, null, 0, 0, 0, nowNs);
                     table.retransmitted(slot, nowNs + Math.min(initialRtoNs << (r + 1), maxRtoNs));
                 }
             }
@@ -937,7 +945,7 @@ public final class TcpLayer {
             setTimestamps(c.tsValue(nowNs), c.tsRecent);
         }
         emit(c.remoteAddress, c.localPort, c.remotePort, seq, ack, flags, field, synOptions, c.sackOk ? c : null,
-            null, 0, 0, nowNs);
+            null, 0, 0, 0, nowNs);
     }
 
     void sendData(final TcpConnection c, final int seq, final int flags, final int bufferOffset, final int length,
@@ -948,13 +956,23 @@ public final class TcpLayer {
             setTimestamps(c.tsValue(nowNs), c.tsRecent);
         }
         emit(c.remoteAddress, c.localPort, c.remotePort, seq, c.rcvNxt, flags, field, NO_SYN_OPTIONS, null,
-            c.sendBuffer, bufferOffset, length, nowNs);
+            c.sendBuffer, bufferOffset, length, length > c.sendMss ? c.sendMss : 0, nowNs);
+    }
+
+    /**
+     * The most data one segment of {@code c} may carry: its MSS, or with a link that
+     * segments (TSO) as many whole MSS as fit in what the link takes, leaving room for the
+     * largest TCP header.
+     */
+    int maxSegmentData(final int sendMss) {
+        final int max = output.maxSegmentedPayload() - TcpHeader.MAX_LENGTH;
+        return max < 2 * sendMss ? sendMss : max - max % sendMss;
     }
 
     void sendReset(final int remoteAddress, final int localPort, final int remotePort, final int seq, final int ack,
         final int flags, final long nowNs) {
         outRsts.incrementRelease();
-        emit(remoteAddress, localPort, remotePort, seq, ack, flags, 0, NO_SYN_OPTIONS, null, null, 0, 0, nowNs);
+        emit(remoteAddress, localPort, remotePort, seq, ack, flags, 0, NO_SYN_OPTIONS, null, null, 0, 0, 0, nowNs);
     }
 
     /** Our SYN's options (active open): MSS, window scale, SACK-permitted, timestamps. */
@@ -1012,7 +1030,7 @@ public final class TcpLayer {
 
     private void emit(final int remoteAddress, final int localPort, final int remotePort, final int seq, final int ack,
         final int flags, final int window, final int synOptions, final TcpConnection sackFrom, final SendBuffer data,
-        final int dataOffset, final int dataLength, final long nowNs) {
+        final int dataOffset, final int dataLength, final int gsoSize, final long nowNs) {
         final MutableDirectBuffer o = output.buffer();
         final int at = Ipv4Output.PAYLOAD_OFFSET;
         int p = at + TcpHeader.MIN_LENGTH;
@@ -1064,8 +1082,17 @@ public final class TcpLayer {
             data.copyOut(dataOffset, o, at + headerLength, dataLength);
         }
         final int segmentLength = headerLength + dataLength;
-        out.fillChecksum(Ipv4Header.pseudoHeaderSum(localAddress, remoteAddress, Ipv4Header.PROTO_TCP, segmentLength),
-            segmentLength);
+        final long pseudo = Ipv4Header.pseudoHeaderSum(localAddress, remoteAddress, Ipv4Header.PROTO_TCP, segmentLength);
+        if (gsoSize > 0) {
+            // TSO: the link (the kernel) finishes the checksum of each segment from the
+            // pseudo-header sum, folded and not complemented (Linux's CHECKSUM_PARTIAL).
+            out.checksum(~Checksum.finish(pseudo) & 0xFFFF);
+            if (output.sendSegmented(remoteAddress, segmentLength, headerLength, gsoSize, nowNs)) {
+                outSegs.incrementRelease();
+            }
+            return;
+        }
+        out.fillChecksum(pseudo, segmentLength);
         if (output.send(Ipv4Header.PROTO_TCP, remoteAddress, segmentLength, nowNs)) {
             outSegs.incrementRelease();
         }

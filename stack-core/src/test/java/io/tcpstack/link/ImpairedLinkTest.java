@@ -67,6 +67,53 @@ class ImpairedLinkTest {
     }
 
     @Test
+    void framesKeepTheLinksFlags_heldAndDuplicatedOnesToo() {
+        final MemoryLink[] pair = MemoryLink.pair(1500);
+        // The inner link vouches for every frame's checksum, as an offloading TUN does.
+        final PacketLink trusting = new PacketLink() {
+            @Override
+            public int poll(final FrameHandler handler, final int limit) {
+                return pair[0].poll((b, o, l) -> handler.onFrame(b, o, l, FrameHandler.CHECKSUM_TRUSTED), limit);
+            }
+
+            @Override
+            public boolean send(final org.agrona.DirectBuffer buffer, final int offset, final int length) {
+                return pair[0].send(buffer, offset, length);
+            }
+
+            @Override
+            public int mtu() {
+                return 1500;
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        final ImpairedLink link = new ImpairedLink(trusting, new Impairment(0, 0.3, 0.3, 3), counters);
+        final List<Integer> flags = new ArrayList<>();
+        final FrameHandler handler = new FrameHandler() {
+            @Override
+            public void onFrame(final org.agrona.MutableDirectBuffer b, final int o, final int l) {
+                flags.add(-1);
+            }
+
+            @Override
+            public void onFrame(final org.agrona.MutableDirectBuffer b, final int o, final int l, final int f) {
+                flags.add(f);
+            }
+        };
+        for (int i = 0; i < 200; i++) {
+            pair[1].send(packet(i), 0, 20);
+            link.poll(handler, 100);
+        }
+        link.poll(handler, 100);
+        assertThat(counters.get("link.impair.reordered")).isPositive();
+        assertThat(counters.get("link.impair.duplicated")).isPositive();
+        assertThat(flags).hasSizeGreaterThan(200).containsOnly(FrameHandler.CHECKSUM_TRUSTED);
+    }
+
+    @Test
     void outbound_isImpairedToo() {
         final MemoryLink[] pair = MemoryLink.pair(1500);
         final ImpairedLink link = new ImpairedLink(pair[0], new Impairment(1, 0, 0, 1), counters);

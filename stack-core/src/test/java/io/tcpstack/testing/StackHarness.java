@@ -29,11 +29,17 @@ public final class StackHarness {
     }
 
     public StackHarness(final StackConfig config, final PcapWriter pcap) {
+        this(config, pcap, link -> link);
+    }
+
+    /** With the stack's end of the link wrapped, e.g. in a {@link SegmentingLink}. */
+    public StackHarness(final StackConfig config, final PcapWriter pcap,
+        final java.util.function.UnaryOperator<io.tcpstack.link.PacketLink> wrap) {
         final MemoryLink[] ends = MemoryLink.pair(config.mtu());
         this.stackEnd = ends[0];
         this.testEnd = ends[1];
         clock.update(1_000_000_000L);
-        this.stack = new TcpStack(config, stackEnd, clock, counters, pcap);
+        this.stack = new TcpStack(config, wrap.apply(stackEnd), clock, counters, pcap);
     }
 
     /** Sends one packet to the stack (not yet processed: call {@link #run()}). */

@@ -115,7 +115,19 @@ public interface LibC {
     @ssize_t long write(int fd, @intptr_t long address, @size_t long count);
 
     /**
-     * ioctl(2) whose argument is a pointer (e.g. to a {@code struct ifreq}).
+     * writev(2): one write of the {@code iovcnt} pieces described by the {@code struct iovec}
+     * array at {@code iovAddress} ({@link #IOVEC_LENGTH} bytes each: base address, length).
+     *
+     * @return bytes written, or -1 with {@link #errno()} set
+     */
+    @ssize_t long writev(int fd, @intptr_t long iovAddress, int iovcnt);
+
+    /** Size of {@code struct iovec { void *iov_base; size_t iov_len; }} on LP64. */
+    int IOVEC_LENGTH = 16;
+
+    /**
+     * ioctl(2) whose argument is a pointer (e.g. to a {@code struct ifreq}) or, for the
+     * requests that take one (TUNSETOFFLOAD), an integer value.
      *
      * @return usually 0, or -1 with {@link #errno()} set
      */

@@ -16,9 +16,15 @@ import io.tcpstack.wire.IpAddress;
  * @param prefixLength  the subnet prefix length, 1..32; the kernel routes the subnet into
  *                      the TUN
  * @param mtu           the interface MTU in bytes, 68..65535 (RFC 791 minimum to the TUN
- *                      driver's maximum); also the largest frame the link reads or writes
+ *                      driver's maximum); also the largest frame the link writes, and the
+ *                      largest it reads unless {@code offload}
+ * @param offload       open the TUN with {@code IFF_VNET_HDR} and ask for checksum and TSO4
+ *                      offloads ({@code TUNSETOFFLOAD}): each frame then carries a
+ *                      {@link VirtioNetHeader}, and the kernel may hand over (and accept)
+ *                      TCP packets of up to 65535 bytes whatever the MTU
  */
-public record TunConfig(String namespace, String interfaceName, int hostAddress, int prefixLength, int mtu) {
+public record TunConfig(String namespace, String interfaceName, int hostAddress, int prefixLength, int mtu,
+                        boolean offload) {
     /** Smallest MTU IPv4 allows (RFC 791: every host handles 68-byte datagrams unfragmented). */
     public static final int MIN_MTU = 68;
     /** Largest MTU the TUN driver accepts (drivers/net/tun.c: MAX_MTU). */
@@ -41,6 +47,12 @@ public record TunConfig(String namespace, String interfaceName, int hostAddress,
         }
     }
 
+    /** Without offloads: one plain IPv4 packet per read(2) and write(2). */
+    public TunConfig(final String namespace, final String interfaceName, final int hostAddress,
+                     final int prefixLength, final int mtu) {
+        this(namespace, interfaceName, hostAddress, prefixLength, mtu, false);
+    }
+
     /** The netmask for {@link #prefixLength}, most significant byte first (/24 = 0xFFFFFF00). */
     public int netmask() {
         return IpAddress.netmask(prefixLength);
@@ -50,7 +62,7 @@ public record TunConfig(String namespace, String interfaceName, int hostAddress,
     @Override
     public String toString() {
         return interfaceName + " " + IpAddress.format(hostAddress) + "/" + prefixLength + " mtu " + mtu
-            + (namespace == null ? "" : " in netns " + namespace);
+            + (offload ? " offload" : "") + (namespace == null ? "" : " in netns " + namespace);
     }
 
     /** The kernel's rules (net/core/dev.c, dev_valid_name), reported as one line. */

@@ -37,6 +37,16 @@ import org.agrona.concurrent.status.AtomicCounter;
  * backed by native memory (a direct {@code ByteBuffer} or an address), since the fd is
  * given a raw address.
  *
+ * <p><b>Offloads.</b> With {@link TunConfig#offload()} the TUN is opened with
+ * {@code IFF_VNET_HDR} and checksum + TSO4 offloads: every frame read starts with a
+ * {@link VirtioNetHeader}, kept in the slot between the length prefix and the packet, and
+ * the slot has room for 65535-byte packets whatever the MTU (the kernel then sends GSO
+ * packets of up to 64 KiB). {@link #poll} hands the packet over with
+ * {@link FrameHandler#CHECKSUM_TRUSTED} when the header says the checksum is partial
+ * (NEEDS_CSUM: from the local kernel) or validated (DATA_VALID). The reader counts
+ * {@code tun.rx.gso_packets} and {@code tun.rx.csum_partial}. {@link #send} is then one
+ * writev(2) of an all-zero header (no checksum to finish, not GSO) and the packet.
+ *
  * <p><b>Threads.</b> {@link #poll} and {@link #send} are called by one thread, the stack
  * thread; {@link #close()} by that thread too, once it stops polling. Counters
  * {@code tun.rx.*} are written only by the reader, {@code tun.tx.*} only by the caller of
@@ -62,6 +72,13 @@ public final class TunLink implements PacketLink {
     static final int LENGTH_PREFIX = BitUtil.SIZE_OF_INT;
     /** Maximum-size frames the default ring holds at least. */
     static final int MIN_RING_FRAMES = 64;
+    /**
+     * Maximum-size frames the ring holds at least with offloads. Every slot has room for a
+     * 64 KiB packet, but most frames are small (the kernel's ACKs while the stack sends): with
+     * 127 slots the reader dropped ACKs (tun.rx.ring_full) in a bulk send, with 511 (32 MiB)
+     * it did not.
+     */
+    static final int MIN_OFFLOAD_RING_FRAMES = 256;
     /** Smallest default ring data capacity. */
     static final int MIN_RING_CAPACITY = 1024 * 1024;
     private static final long CLOSE_JOIN_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(5);
@@ -69,7 +86,16 @@ public final class TunLink implements PacketLink {
     private final TunDevice device;
     private final int fd;
     private final int mtu;
+    /** {@link VirtioNetHeader#LENGTH} with offloads, else 0: bytes before each packet, both ways. */
+    private final int vnetLength;
     private final OneToOneRingBuffer ring;
+    /** With offloads: iov[0] the vnet header for {@link #send}, iov[1] the packet. */
+    private final UnsafeBuffer iov;
+    private final UnsafeBuffer sendVnet;
+    /** With offloads: the header of a {@link #sendSegmented} packet, rewritten each time. */
+    private final UnsafeBuffer gsoVnet;
+    private final AtomicCounter txGsoPackets;
+    private final VirtioNetHeader inVnet = new VirtioNetHeader();
     private final MessageHandler onMessage = this::onMessage;
     private final Reader reader;
     private final Thread readerThread;
@@ -90,7 +116,7 @@ public final class TunLink implements PacketLink {
     public static TunLink open(final TunConfig config, final StackCounters counters) {
         final TunDevice device = TunDevice.open(config);
         try {
-            return new TunLink(device, counters, ringCapacityFor(device.mtu()));
+            return new TunLink(device, counters, ringCapacityFor(maxFrameFor(config), config.offload()));
         } catch (final RuntimeException | Error e) {
             device.close();
             throw e;
@@ -106,7 +132,9 @@ public final class TunLink implements PacketLink {
         this.device = device;
         this.fd = device.fd();
         this.mtu = device.mtu();
-        final int slotLength = LENGTH_PREFIX + mtu;
+        final boolean offload = device.config().offload();
+        this.vnetLength = offload ? VirtioNetHeader.LENGTH : 0;
+        final int slotLength = LENGTH_PREFIX + vnetLength + maxFrameFor(device.config());
         if (!BitUtil.isPowerOfTwo(ringCapacity) || ringCapacity / 8 < slotLength) {
             throw new IllegalArgumentException("ring capacity " + ringCapacity
                 + " must be a power of two of at least 8 * " + slotLength);
@@ -118,7 +146,21 @@ public final class TunLink implements PacketLink {
         this.txBytes = counters.newCounter("tun.tx.bytes");
         this.txDropped = counters.newCounter("tun.tx.dropped");
         this.txErrors = counters.newCounter("tun.tx.errors");
-        this.reader = new Reader(fd, mtu, ring, counters);
+        if (offload) {
+            this.sendVnet = new UnsafeBuffer(BufferUtil.allocateDirectAligned(16, 16), 0, VirtioNetHeader.LENGTH);
+            VirtioNetHeader.putPlain(sendVnet, 0);
+            this.iov = new UnsafeBuffer(BufferUtil.allocateDirectAligned(2 * LibC.IOVEC_LENGTH, 16));
+            iov.putLong(0, sendVnet.addressOffset(), ByteOrder.nativeOrder());
+            iov.putLong(8, VirtioNetHeader.LENGTH, ByteOrder.nativeOrder());
+            this.gsoVnet = new UnsafeBuffer(BufferUtil.allocateDirectAligned(16, 16), 0, VirtioNetHeader.LENGTH);
+            this.txGsoPackets = counters.newCounter("tun.tx.gso_packets");
+        } else {
+            this.sendVnet = null;
+            this.iov = null;
+            this.gsoVnet = null;
+            this.txGsoPackets = null;
+        }
+        this.reader = new Reader(fd, maxFrameFor(device.config()), vnetLength, ring, counters);
         this.readerThread = new Thread(reader, READER_THREAD_NAME);
         readerThread.setDaemon(true);
         readerThread.start();
@@ -133,12 +175,35 @@ public final class TunLink implements PacketLink {
      * @return bytes, not counting the ring's trailer
      */
     public static int ringCapacityFor(final int mtu) {
-        return BitUtil.findNextPositivePowerOfTwo(Math.max(MIN_RING_FRAMES * recordLengthFor(mtu), MIN_RING_CAPACITY));
+        return ringCapacityFor(mtu, false);
+    }
+
+    /**
+     * As {@link #ringCapacityFor(int)}, for frames of up to {@code maxFrame} bytes, each
+     * after a {@link VirtioNetHeader} if {@code offload}.
+     */
+    public static int ringCapacityFor(final int maxFrame, final boolean offload) {
+        final int frames = offload ? MIN_OFFLOAD_RING_FRAMES : MIN_RING_FRAMES;
+        return BitUtil.findNextPositivePowerOfTwo(
+            Math.max(frames * recordLengthFor(maxFrame, offload), MIN_RING_CAPACITY));
     }
 
     /** Bytes one frame takes in the ring for an MTU: header, length prefix, MTU, aligned. */
     static int recordLengthFor(final int mtu) {
-        return BitUtil.align(RecordDescriptor.HEADER_LENGTH + LENGTH_PREFIX + mtu, RecordDescriptor.ALIGNMENT);
+        return recordLengthFor(mtu, false);
+    }
+
+    static int recordLengthFor(final int maxFrame, final boolean offload) {
+        return BitUtil.align(RecordDescriptor.HEADER_LENGTH + LENGTH_PREFIX
+            + (offload ? VirtioNetHeader.LENGTH : 0) + maxFrame, RecordDescriptor.ALIGNMENT);
+    }
+
+    /**
+     * The largest packet read: the MTU, or with offloads 65535 whatever the MTU, since the
+     * kernel then hands over GSO/GRO packets of up to 64 KiB (an IPv4 datagram's limit).
+     */
+    static int maxFrameFor(final TunConfig config) {
+        return config.offload() ? TunConfig.MAX_MTU : config.mtu();
     }
 
     /** Frames wait in the ring. */
@@ -178,7 +243,13 @@ public final class TunLink implements PacketLink {
 
     private void onMessage(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length) {
         final int frameLength = buffer.getInt(index, ByteOrder.nativeOrder());
-        frameHandler.onFrame(buffer, index + LENGTH_PREFIX, frameLength);
+        if (vnetLength == 0) {
+            frameHandler.onFrame(buffer, index + LENGTH_PREFIX, frameLength);
+        } else {
+            final boolean trusted = inVnet.wrap(buffer, index + LENGTH_PREFIX).checksumTrusted();
+            frameHandler.onFrame(buffer, index + LENGTH_PREFIX + vnetLength, frameLength,
+                trusted ? FrameHandler.CHECKSUM_TRUSTED : 0);
+        }
     }
 
     /**
@@ -193,7 +264,59 @@ public final class TunLink implements PacketLink {
     @Override
     public boolean send(final DirectBuffer buffer, final int offset, final int length) {
         checkNative(buffer, offset, length);
-        final long written = LibC.INSTANCE.write(fd, buffer.addressOffset() + offset, length);
+        final long written;
+        if (vnetLength == 0) {
+            written = LibC.INSTANCE.write(fd, buffer.addressOffset() + offset, length);
+        } else {
+            written = writeWithHeader(sendVnet, buffer, offset, length);
+        }
+        return sent(written, length);
+    }
+
+    /**
+     * With offloads, at most 65535 bytes: the kernel segments the packet (TSO4) at
+     * {@code segmentPayload} data bytes and finishes each checksum.
+     */
+    @Override
+    public int segmentationMax() {
+        return vnetLength == 0 ? 0 : TunConfig.MAX_MTU;
+    }
+
+    /**
+     * One writev(2) of a vnet header with NEEDS_CSUM (csum_start at the TCP header, offset
+     * 16) and GSO_TCPV4 at {@code segmentPayload}, then the packet. Counted as
+     * {@code tun.tx.gso_packets} besides the usual {@code tun.tx.*}.
+     */
+    @Override
+    public boolean sendSegmented(final DirectBuffer buffer, final int offset, final int length,
+        final int headerLength, final int segmentPayload) {
+        if (vnetLength == 0) {
+            throw new UnsupportedOperationException("the TUN was opened without offloads");
+        }
+        checkNative(buffer, offset, length);
+        final int ipHeaderLength = (buffer.getByte(offset) & 0x0F) * 4;
+        VirtioNetHeader.putTcpV4(gsoVnet, 0, segmentPayload, headerLength, ipHeaderLength, TCP_CHECKSUM_OFFSET);
+        final boolean ok = sent(writeWithHeader(gsoVnet, buffer, offset, length), length);
+        if (ok) {
+            txGsoPackets.incrementRelease();
+        }
+        return ok;
+    }
+
+    /** Where the checksum field is in a TCP header (RFC 9293 §3.1). */
+    private static final int TCP_CHECKSUM_OFFSET = 16;
+
+    /** @return packet bytes written (the header not counted), or -1 with errno set */
+    private long writeWithHeader(final UnsafeBuffer vnet, final DirectBuffer buffer, final int offset,
+        final int length) {
+        iov.putLong(0, vnet.addressOffset(), ByteOrder.nativeOrder());
+        iov.putLong(LibC.IOVEC_LENGTH, buffer.addressOffset() + offset, ByteOrder.nativeOrder());
+        iov.putLong(LibC.IOVEC_LENGTH + 8, length, ByteOrder.nativeOrder());
+        final long all = LibC.INSTANCE.writev(fd, iov.addressOffset(), 2);
+        return all < 0 ? all : all - vnetLength;
+    }
+
+    private boolean sent(final long written, final int length) {
         if (written == length) {
             txPackets.incrementRelease();
             txBytes.getAndAddRelease(length);
@@ -235,9 +358,14 @@ public final class TunLink implements PacketLink {
         return ring.capacity();
     }
 
-    /** How many frames the ring holds when the stack does not poll (MTU-sized slots). */
+    /** How many frames the ring holds when the stack does not poll (maximum-size slots). */
     public int ringFrameCapacity() {
-        return ring.capacity() / recordLengthFor(mtu);
+        return ring.capacity() / recordLengthFor(maxFrameFor(device.config()), vnetLength != 0);
+    }
+
+    /** Whether the TUN was opened with the vnet header and checksum + TSO4 offloads. */
+    public boolean offload() {
+        return vnetLength != 0;
     }
 
     /** The reader thread, for tests. */
@@ -281,7 +409,9 @@ public final class TunLink implements PacketLink {
     /** The reader thread's loop and its state; all of it is touched by that thread only. */
     private static final class Reader implements Runnable {
         private final int fd;
-        private final int mtu;
+        /** Largest packet read, without the vnet header. */
+        private final int maxFrame;
+        private final int vnetLength;
         private final RingBuffer ring;
         private final long ringAddress;
         private final UnsafeBuffer pollFd = new UnsafeBuffer(BufferUtil.allocateDirectAligned(LibC.POLLFD_LENGTH, 8));
@@ -290,20 +420,26 @@ public final class TunLink implements PacketLink {
         private final AtomicCounter rxBytes;
         private final AtomicCounter rxRingFull;
         private final AtomicCounter rxErrors;
+        private final AtomicCounter rxGsoPackets;
+        private final AtomicCounter rxChecksumPartial;
         private volatile boolean running = true;
         /** Run after each committed frame (wakes a parked stack thread); set once before use. */
         private volatile Runnable waker = () -> { };
 
-        Reader(final int fd, final int mtu, final RingBuffer ring, final StackCounters counters) {
+        Reader(final int fd, final int maxFrame, final int vnetLength, final RingBuffer ring,
+               final StackCounters counters) {
             this.fd = fd;
-            this.mtu = mtu;
+            this.maxFrame = maxFrame;
+            this.vnetLength = vnetLength;
             this.ring = ring;
             this.ringAddress = ring.buffer().addressOffset();
-            this.scratch = new UnsafeBuffer(BufferUtil.allocateDirectAligned(BitUtil.align(mtu, 64), 64));
+            this.scratch = new UnsafeBuffer(BufferUtil.allocateDirectAligned(BitUtil.align(vnetLength + maxFrame, 64), 64));
             this.rxPackets = counters.newCounter("tun.rx.packets");
             this.rxBytes = counters.newCounter("tun.rx.bytes");
             this.rxRingFull = counters.newCounter("tun.rx.ring_full");
             this.rxErrors = counters.newCounter("tun.rx.errors");
+            this.rxGsoPackets = vnetLength == 0 ? null : counters.newCounter("tun.rx.gso_packets");
+            this.rxChecksumPartial = vnetLength == 0 ? null : counters.newCounter("tun.rx.csum_partial");
             pollFd.putInt(0, fd, ByteOrder.nativeOrder());
             pollFd.putShort(4, LibC.POLLIN, ByteOrder.nativeOrder());
         }
@@ -336,17 +472,24 @@ public final class TunLink implements PacketLink {
          */
         private boolean drain(final LibC libc) {
             for (int i = 0; i < MAX_READS_PER_WAKEUP; i++) {
-                final int index = ring.tryClaim(FRAME_MSG_TYPE_ID, LENGTH_PREFIX + mtu);
+                final int room = vnetLength + maxFrame;
+                final int index = ring.tryClaim(FRAME_MSG_TYPE_ID, LENGTH_PREFIX + room);
                 if (index > 0) {
-                    final long length = libc.read(fd, ringAddress + index + LENGTH_PREFIX, mtu);
-                    if (length < 0) {
+                    final long read = libc.read(fd, ringAddress + index + LENGTH_PREFIX, room);
+                    if (read < 0) {
                         ring.abort(index);
                         return LibC.errno() == LibC.EAGAIN || countError();
                     }
-                    if (length > mtu) { // the kernel reports the whole packet even when it truncated it
+                    // The kernel reports the whole packet even when it truncated it; a vnet
+                    // header comes with every packet.
+                    if (read > room || read < vnetLength) {
                         ring.abort(index);
                         rxErrors.incrementRelease();
                         continue;
+                    }
+                    final long length = read - vnetLength;
+                    if (vnetLength != 0) {
+                        countOffloads(index + LENGTH_PREFIX);
                     }
                     ring.buffer().putInt(index, (int) length, ByteOrder.nativeOrder());
                     ring.commit(index);
@@ -362,6 +505,17 @@ public final class TunLink implements PacketLink {
                 }
             }
             return true;
+        }
+
+        /** tun.rx.gso_packets: GSO/GRO packets (gso_type not NONE); tun.rx.csum_partial: NEEDS_CSUM. */
+        private void countOffloads(final int vnetAt) {
+            final MutableDirectBuffer buffer = ring.buffer();
+            if (buffer.getByte(vnetAt + VirtioNetHeader.GSO_TYPE) != VirtioNetHeader.GSO_NONE) {
+                rxGsoPackets.incrementRelease();
+            }
+            if ((buffer.getByte(vnetAt + VirtioNetHeader.FLAGS) & VirtioNetHeader.F_NEEDS_CSUM) != 0) {
+                rxChecksumPartial.incrementRelease();
+            }
         }
 
         private boolean countError() {

@@ -21,6 +21,16 @@ class RingSizingTest {
     }
 
     @Test
+    void offloadSlotsHoldA64KiBPacketAfterTheVnetHeader_511InThirtyTwoMebibytes() {
+        // 8 header + 4 length + 10 vnet header + 65535 = 65557, aligned to 8
+        assertThat(TunLink.recordLengthFor(65535, true)).isEqualTo(65560);
+        assertThat(TunLink.ringCapacityFor(65535, true)).isEqualTo(32 << 20);
+        assertThat(TunLink.ringCapacityFor(65535, true) / TunLink.recordLengthFor(65535, true)).isEqualTo(511);
+        assertThat(TunLink.maxFrameFor(new TunConfig(null, "tun0", 0x0A000001, 24, 1500, true))).isEqualTo(65535);
+        assertThat(TunLink.maxFrameFor(new TunConfig(null, "tun0", 0x0A000001, 24, 1500, false))).isEqualTo(1500);
+    }
+
+    @Test
     void everyMtuFitsAgronasLargestMessageAndHoldsSixtyFourFrames() {
         for (int mtu = TunConfig.MIN_MTU; mtu <= TunConfig.MAX_MTU; mtu += 97) {
             final int capacity = TunLink.ringCapacityFor(mtu);

@@ -1,0 +1,80 @@
+package io.tcpstack.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+
+import org.agrona.concurrent.status.CountersReader;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.tcpstack.stats.StackCounters;
+
+/**
+ * {@code --offload on} under {@code --impair} (1 % loss, 1 % duplication, 5 % reordering both
+ * ways): the kernel's GSO packets, partial checksums and all, lost, duplicated and reordered
+ * whole, and still every byte through the echo service exactly once.
+ */
+class OffloadLossyServeIT {
+    private static final String STACK = "10.7.0.2";
+
+    @TempDir
+    static Path dir;
+    static String ns;
+    static ServeProcess serve;
+    static Path counters;
+
+    @BeforeAll
+    static void startStack() throws Exception {
+        Host.assumeRootAndTun();
+        ns = Host.namespaceName();
+        counters = dir.resolve("offload-lossy.counters");
+        serve = ServeProcess.start("serve", "--netns", ns, "--counters", counters.toString(), "--msl", "1",
+            "--offload", "on", "--impair", "loss=1%,duplicate=1%,reorder=5%,seed=11");
+        assertThat(serve.awaitReady(30)).as(serve.output()).startsWith("ready:");
+    }
+
+    @AfterAll
+    static void cleanUp() throws Exception {
+        if (serve != null) {
+            assertThat(serve.interruptAndWait(20)).isZero();
+        }
+        if (ns != null) {
+            Host.deleteNamespace(ns);
+        }
+    }
+
+    @Test
+    void twentyMebibytesEchoed_byteExact_withGsoPacketsLostAndReordered() throws Exception {
+        final Path in = dir.resolve("echo-in");
+        final Path out = dir.resolve("echo-out");
+        final byte[] data = new byte[20 * 1024 * 1024];
+        new Random(11).nextBytes(data);
+        Files.write(in, data);
+        final Host.Result r = Host.inNamespace(ns, 200, "bash", "-c",
+            "timeout 180 socat -b 65536 -t 20 - TCP:" + STACK + ":7 < " + in + " > " + out);
+        assertThat(r.exitCode()).as(r.out()).isZero();
+        assertThat(Files.size(out)).isEqualTo(data.length);
+        assertThat(Files.mismatch(in, out)).isEqualTo(-1);
+        assertThat(counter("tun.rx.gso_packets")).isPositive();
+        assertThat(counter("link.impair.dropped")).isPositive();
+        assertThat(counter("link.impair.reordered")).isPositive();
+        assertThat(counter("tcp.rx.bad_checksum")).as("held and duplicated frames keep their flag").isZero();
+        assertThat(counter("tun.tx.gso_packets")).as("no TSO behind the impairment").isZero();
+    }
+
+    private static long counter(final String name) {
+        final CountersReader reader = StackCounters.openReader(counters);
+        final long[] value = {-1};
+        reader.forEach((id, label) -> {
+            if (label.equals(name)) {
+                value[0] = reader.getCounterValue(id);
+            }
+        });
+        return value[0];
+    }
+}
