@@ -125,6 +125,9 @@ public final class PlotResults {
             if (cells.get(0).startsWith("-")) {
                 continue; // |---|---| separator
             }
+            if (cells.get(0).contains("µs")) {
+                continue; // a latency: lower is better, so its ratio does not belong on this chart
+            }
             final double[] values = new double[ratioColumns.size()];
             for (int k = 0; k < ratioColumns.size(); k++) {
                 final int i = ratioColumns.get(k);
