@@ -16,7 +16,8 @@ import org.knowm.xchart.style.Styler;
 /**
  * Draws the ratio columns of a {@code scripts/bench-tcp} results file as a bar chart (PNG):
  * one group of bars per metric, one bar per ratio column of the summary table (every column
- * whose heading is two names joined by '/', such as {@code tcpstack/loop} and {@code tcpstack/gVisor}), with a
+ * whose heading is two names joined by '/', such as {@code tcpstack/loop}, {@code tcpstack/gVisor} and
+ * {@code tcpstack-tso/loop-tso}; a "-" cell, a metric not measured for that pair, is drawn as 0), with a
  * line at 1.0 (parity). Reads the first Markdown table in the file that has such columns,
  * so it keeps working when the script adds rows or columns.
  *
@@ -92,6 +93,8 @@ public final class PlotResults {
             case "tcpstack/loop" -> "tcpstack / TUN copy loop (C, same TUN path)";
             case "tcpstack/gVisor" -> "tcpstack / gVisor netstack (same TUN path)";
             case "tcpstack/veth" -> "tcpstack / Linux kernel over veth";
+            case "tcpstack-tso/loop-tso" -> "with checksum + TSO offloads: tcpstack / TUN copy loop";
+            case "tcpstack-64k/loop-64k" -> "at MTU 65535: tcpstack / TUN copy loop";
             default -> heading;
         };
     }
