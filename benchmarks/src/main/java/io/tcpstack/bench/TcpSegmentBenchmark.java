@@ -14,6 +14,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -65,6 +66,15 @@ public class TcpSegmentBenchmark {
     private long delivered;
     private long operations;
     private long outSegsAfterSetup;
+    private int frameFlags;
+
+    /**
+     * {@code verify}: the TCP checksum is computed over the whole segment, as on a plain TUN.
+     * {@code trusted}: the link vouched for it ({@link FrameHandler#CHECKSUM_TRUSTED}, what an
+     * offloading TUN passes with {@code VIRTIO_NET_HDR_F_DATA_VALID} or a partial checksum).
+     */
+    @Param({"verify", "trusted"})
+    public String checksum;
 
     /** Keeps a copy of the last packet sent, so the benchmark can read the stack's answers. */
     static final class LastPacketLink implements PacketLink {
@@ -99,6 +109,7 @@ public class TcpSegmentBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
+        frameFlags = "trusted".equals(checksum) ? FrameHandler.CHECKSUM_TRUSTED : 0;
         counters = StackCounters.inMemory();
         link = new LastPacketLink();
         // An ACK for every segment, so each operation includes building one (the costlier case).
@@ -138,7 +149,7 @@ public class TcpSegmentBenchmark {
     }
 
     private void inject(final UnsafeBuffer frame) {
-        input.onFrame(frame, 0, frame.getShort(2, ByteOrder.BIG_ENDIAN) & 0xFFFF);
+        input.onFrame(frame, 0, frame.getShort(2, ByteOrder.BIG_ENDIAN) & 0xFFFF, frameFlags);
     }
 
     /** A segment from the peer with a correct checksum, in a direct buffer. */

@@ -3,6 +3,7 @@ package io.tcpstack.wire;
 import java.nio.ByteOrder;
 
 import org.agrona.DirectBuffer;
+import org.agrona.UnsafeApi;
 
 /**
  * The Internet checksum (RFC 1071): the 16-bit one's complement of the one's complement
@@ -13,6 +14,8 @@ import org.agrona.DirectBuffer;
  * be computed over wider words, then folded). Incremental update follows RFC 1624 eqn. 3.
  */
 public final class Checksum {
+    private static final boolean NATIVE_LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
+
     private Checksum() {
     }
 
@@ -32,43 +35,55 @@ public final class Checksum {
      * @return the running sum, not yet folded or complemented; feed it to {@link #finish}
      */
     public static long sum(final DirectBuffer buffer, final int offset, final int length, final long initial) {
-        long acc = initial;
+        // One bounds check for the region, then raw loads: a per-load check (what
+        // DirectBuffer.getLong does) made this loop about three times slower.
+        buffer.boundsCheck(offset, length);
+        final byte[] array = buffer.byteArray();
+        final long address = buffer.addressOffset();
         int i = offset;
         final int end = offset + length;
-        // Eight bytes at a time; native (little-endian) loads. RFC 1071 §2(B): byte order
-        // independence lets us sum in native order and swap the folded result once.
-        long native64 = 0;
+        // Eight bytes at a time in native order, each load split into its two
+        // 32-bit halves so no carry is lost; RFC 1071 §2(B): the sum does not depend on byte
+        // order, so a little-endian machine swaps the folded result once at the end. Four independent
+        // accumulators let the CPU run the additions in parallel; none can overflow (each
+        // takes at most 2^14 words of 2^33 for a 64 KiB region).
+        long s0 = 0;
+        long s1 = 0;
+        long s2 = 0;
+        long s3 = 0;
         while (end - i >= 32) {
-            final long a = buffer.getLong(i, ByteOrder.LITTLE_ENDIAN);
-            final long b = buffer.getLong(i + 8, ByteOrder.LITTLE_ENDIAN);
-            final long c = buffer.getLong(i + 16, ByteOrder.LITTLE_ENDIAN);
-            final long d = buffer.getLong(i + 24, ByteOrder.LITTLE_ENDIAN);
-            native64 += (a >>> 32) + (a & 0xFFFF_FFFFL)
-                + (b >>> 32) + (b & 0xFFFF_FFFFL)
-                + (c >>> 32) + (c & 0xFFFF_FFFFL)
-                + (d >>> 32) + (d & 0xFFFF_FFFFL);
+            final long a = UnsafeApi.getLongUnaligned(array, address + i);
+            final long b = UnsafeApi.getLongUnaligned(array, address + i + 8);
+            final long c = UnsafeApi.getLongUnaligned(array, address + i + 16);
+            final long d = UnsafeApi.getLongUnaligned(array, address + i + 24);
+            s0 += (a >>> 32) + (a & 0xFFFF_FFFFL);
+            s1 += (b >>> 32) + (b & 0xFFFF_FFFFL);
+            s2 += (c >>> 32) + (c & 0xFFFF_FFFFL);
+            s3 += (d >>> 32) + (d & 0xFFFF_FFFFL);
             i += 32;
         }
+        long native64 = s0 + s1 + s2 + s3;
         while (end - i >= 8) {
-            final long a = buffer.getLong(i, ByteOrder.LITTLE_ENDIAN);
+            final long a = UnsafeApi.getLongUnaligned(array, address + i);
             native64 += (a >>> 32) + (a & 0xFFFF_FFFFL);
             i += 8;
         }
         if (end - i >= 4) {
-            native64 += buffer.getInt(i, ByteOrder.LITTLE_ENDIAN) & 0xFFFF_FFFFL;
+            native64 += buffer.getInt(i, ByteOrder.nativeOrder()) & 0xFFFF_FFFFL;
             i += 4;
         }
         if (end - i >= 2) {
-            native64 += buffer.getShort(i, ByteOrder.LITTLE_ENDIAN) & 0xFFFFL;
+            native64 += buffer.getShort(i, ByteOrder.nativeOrder()) & 0xFFFFL;
             i += 2;
         }
         if (end - i == 1) {
-            native64 += buffer.getByte(i) & 0xFFL; // low byte in little-endian = first byte of the word
+            // The first byte of a 16-bit word: its low byte in little-endian order.
+            native64 += (buffer.getByte(i) & 0xFFL) << (NATIVE_LITTLE_ENDIAN ? 0 : 8);
         }
         // Fold the native-order sum to 16 bits, then swap to network order.
         final int folded = fold(native64);
-        acc += ((folded & 0xFF) << 8) | (folded >>> 8);
-        return acc;
+        final int swapped = NATIVE_LITTLE_ENDIAN ? ((folded & 0xFF) << 8) | (folded >>> 8) : folded;
+        return initial + swapped;
     }
 
     /** Adds a big-endian 16-bit word to a running sum. */

@@ -163,6 +163,24 @@ class ChecksumTest {
     }
 
     @Test
+    void heapBufferMatchesReferenceAtEveryOffset() {
+        final Random random = new Random(SEED + 1);
+        final byte[] data = new byte[1600];
+        random.nextBytes(data);
+        for (int offset = 0; offset < 16; offset++) {
+            assertThat(Checksum.compute(heap(data), offset, 1480)).isEqualTo(reference(data, offset, 1480));
+        }
+    }
+
+    @Test
+    void regionBeyondTheBufferIsRejectedNotRead() {
+        // One bounds check covers the whole region before the unchecked loads.
+        final UnsafeBuffer buffer = direct(new byte[100], 0);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Checksum.compute(buffer, 8, buffer.capacity()))
+            .isInstanceOf(IndexOutOfBoundsException.class);
+    }
+
+    @Test
     void maximumCarriesAllOnesAndAllZeros() {
         final byte[] ones = new byte[65535];
         Arrays.fill(ones, (byte) 0xFF);
