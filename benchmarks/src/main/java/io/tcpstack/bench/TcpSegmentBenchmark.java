@@ -54,7 +54,7 @@ public class TcpSegmentBenchmark {
     private static final int PORT = 80;
 
     private StackCounters counters;
-    private LastPacketLink link;
+    private LastPacketLink packetLink;
     private Ipv4Input input;
     private TcpLayer tcp;
     private Connection server;
@@ -69,18 +69,40 @@ public class TcpSegmentBenchmark {
     private int frameFlags;
 
     /**
-     * {@code verify}: the TCP checksum is computed over the whole segment, as on a plain TUN.
-     * {@code trusted}: the link vouched for it ({@link FrameHandler#CHECKSUM_TRUSTED}, what an
-     * offloading TUN passes with {@code VIRTIO_NET_HDR_F_DATA_VALID} or a partial checksum).
+     * {@code plain}: a link without offloads (a plain TUN): the stack verifies the TCP
+     * checksum of every segment in and computes it for every segment out.
+     * {@code offload}: a link like an offloading TUN: it vouches for the checksums in
+     * ({@link FrameHandler#CHECKSUM_TRUSTED}, what the TUN's {@code DATA_VALID} or partial
+     * checksum means) and finishes them out ({@link PacketLink#sendSegmented}).
      */
-    @Param({"verify", "trusted"})
-    public String checksum;
+    @Param({"plain", "offload"})
+    public String link;
 
     /** Keeps a copy of the last packet sent, so the benchmark can read the stack's answers. */
     static final class LastPacketLink implements PacketLink {
         final UnsafeBuffer last = new UnsafeBuffer(BufferUtil.allocateDirectAligned(65536, 64));
         int lastLength;
         long sent;
+        final boolean offload;
+
+        LastPacketLink() {
+            this(false);
+        }
+
+        LastPacketLink(final boolean offload) {
+            this.offload = offload;
+        }
+
+        @Override
+        public int segmentationMax() {
+            return offload ? 65535 : 0;
+        }
+
+        @Override
+        public boolean sendSegmented(final DirectBuffer buffer, final int offset, final int length,
+            final int headerLength, final int segmentPayload) {
+            return send(buffer, offset, length);
+        }
 
         @Override
         public int poll(final FrameHandler handler, final int limit) {
@@ -109,12 +131,13 @@ public class TcpSegmentBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        frameFlags = "trusted".equals(checksum) ? FrameHandler.CHECKSUM_TRUSTED : 0;
+        final boolean offload = "offload".equals(this.link);
+        frameFlags = offload ? FrameHandler.CHECKSUM_TRUSTED : 0;
         counters = StackCounters.inMemory();
-        link = new LastPacketLink();
+        packetLink = new LastPacketLink(offload);
         // An ACK for every segment, so each operation includes building one (the costlier case).
         final StackConfig config = StackConfig.builder().localAddress(BenchPackets.STACK).delayedAckNs(0).build();
-        final Ipv4Output output = new Ipv4Output(BenchPackets.STACK, link, 1500, counters, null);
+        final Ipv4Output output = new Ipv4Output(BenchPackets.STACK, packetLink, 1500, counters, null);
         tcp = new TcpLayer(config, output, counters, 1);
         input = new Ipv4Input(BenchPackets.STACK, new Reassembler(4, TimeUnit.SECONDS.toNanos(30), counters),
             new Icmp(output, 1000, 50, counters), tcp, counters, null);
@@ -136,7 +159,7 @@ public class TcpSegmentBenchmark {
         // sendThenAckFreesBuffer measured three segments built, not one.
         peerSeq = 1_000_000;
         inject(BenchStack.syn(PEER_PORT, PORT, peerSeq));
-        stackSeq = link.last.getInt(24, ByteOrder.BIG_ENDIAN) + 1;
+        stackSeq = packetLink.last.getInt(24, ByteOrder.BIG_ENDIAN) + 1;
         peerSeq++;
         inject(segment(peerSeq, stackSeq, 0x10, 0));
         if (server == null) {
@@ -183,7 +206,7 @@ public class TcpSegmentBenchmark {
         inject(data);
         peerSeq += MSS;
         operations++;
-        return link.lastLength;
+        return packetLink.lastLength;
     }
 
     /** The application sends one MSS (segment built and sent), then the ACK for it arrives. */

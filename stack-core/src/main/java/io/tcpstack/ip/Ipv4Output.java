@@ -112,10 +112,11 @@ public final class Ipv4Output {
      * Sends a TCP segment larger than the MTU as one packet for the link to segment (TSO):
      * the TCP header and data are at {@link #PAYLOAD_OFFSET}, its checksum field holds the
      * folded pseudo-header sum. Counted as one packet. Only if {@link #maxSegmentedPayload()}
-     * covers {@code payloadLength}.
+     * covers {@code payloadLength}. A segment within the MTU ({@code mss} 0) goes this way
+     * too when the link finishes checksums: the stack then computes none.
      *
      * @param tcpHeaderLength bytes of the TCP header, options included
-     * @param mss             data bytes per segment on the wire
+     * @param mss             data bytes per segment on the wire, or 0 for one segment
      */
     public boolean sendSegmented(final int destination, final int payloadLength, final int tcpHeaderLength,
         final int mss, final long nowNs) {
@@ -132,7 +133,7 @@ public final class Ipv4Output {
             .destination(destination)
             .fillChecksum();
         // The kernel numbers the segments' IDs up from this one (TSO4 with a fixed-ID off).
-        nextIdentification += (payloadLength - tcpHeaderLength + mss - 1) / mss;
+        nextIdentification += mss == 0 ? 1 : Math.max(1, (payloadLength - tcpHeaderLength + mss - 1) / mss);
         if (pcap != null) {
             pcap.record(buffer, 0, totalLength, nowNs);
         }
@@ -140,7 +141,9 @@ public final class Ipv4Output {
             txLinkDrops.incrementRelease();
             return false;
         }
-        txSegmented.incrementRelease();
+        if (mss > 0 && payloadLength - tcpHeaderLength > mss) {
+            txSegmented.incrementRelease();
+        }
         txPackets.incrementRelease();
         txBytes.getAndAddRelease(totalLength);
         return true;

@@ -55,10 +55,12 @@ public interface PacketLink extends AutoCloseable {
      * IP and TCP header of this packet, sequence numbers, lengths, IDs and checksums fixed
      * up. The IP header must be complete; the TCP checksum field must hold the pseudo-header
      * sum (RFC 9293 §3.1, with the whole packet's TCP length), folded and not complemented:
-     * the link finishes it per segment. Only if {@link #segmentationMax()} &gt; 0.
+     * the link finishes it per segment. Only if {@link #segmentationMax()} &gt; 0. A packet
+     * within the MTU (data no more than {@code segmentPayload}, or {@code segmentPayload} 0)
+     * is sent as it is, the link finishing only its checksum.
      *
      * @param headerLength   IP plus TCP header bytes
-     * @param segmentPayload data bytes per segment (the MSS)
+     * @param segmentPayload data bytes per segment (the MSS), or 0 for a packet within the MTU
      * @return as {@link #send}
      */
     default boolean sendSegmented(final DirectBuffer buffer, final int offset, final int length,

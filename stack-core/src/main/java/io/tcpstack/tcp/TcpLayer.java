@@ -54,6 +54,8 @@ public final class TcpLayer {
 
     private final int localAddress;
     private final Ipv4Output output;
+    /** The link finishes TCP checksums (an offloading TUN): every segment goes with a partial one. */
+    private final boolean linkFinishesChecksums;
     private final int mtu;
     private final int bufferBytes;
     private final long timeWaitNs;
@@ -95,6 +97,9 @@ public final class TcpLayer {
     private int tsPendingEcr;
 
     private final Long2ObjectHashMap<TcpConnection> connections = new Long2ObjectHashMap<>();
+    /** The connection the last segment was for, and its key; null after it is removed. */
+    private TcpConnection lastConnection;
+    private long lastKey;
     private final Int2ObjectHashMap<Listener> listeners = new Int2ObjectHashMap<>();
     /** The same listeners as an array, for the timer poll (no iterator). */
     private Listener[] listenerList = new Listener[0];
@@ -171,6 +176,7 @@ public final class TcpLayer {
     public TcpLayer(final StackConfig config, final Ipv4Output output, final StackCounters counters, final long nowNs) {
         this.localAddress = config.localAddress();
         this.output = output;
+        this.linkFinishesChecksums = output.maxSegmentedPayload() > 0;
         this.mtu = config.mtu();
         this.bufferBytes = config.tcpBufferBytes();
         this.timeWaitNs = 2 * config.mslNs();
@@ -410,7 +416,16 @@ public final class TcpLayer {
         seg.dataLength = length - headerLength;
 
         final long key = tupleKey(seg.remoteAddress, seg.remotePort, seg.localPort);
-        final TcpConnection connection = connections.get(key);
+        // A one-entry cache in front of the table (BSD's tcp_last_inpcb): a bulk flow's
+        // segments come in runs for the same connection.
+        TcpConnection connection = lastConnection;
+        if (connection == null || lastKey != key) {
+            connection = connections.get(key);
+            if (connection != null) {
+                lastKey = key;
+                lastConnection = connection;
+            }
+        }
         if (connection != null) {
             connection.onSegment(seg, nowNs);
             return;
@@ -853,6 +868,9 @@ public final class TcpLayer {
 
     void remove(final TcpConnection c) {
         connections.remove(c.key);
+        if (lastConnection == c) {
+            lastConnection = null;
+        }
         if (c.draining) {
             // Closed normally with bytes the application has not taken yet: they stay
             // until it does (TcpConnection.deliver gives the buffer back then).
@@ -1083,9 +1101,11 @@ public final class TcpLayer {
         }
         final int segmentLength = headerLength + dataLength;
         final long pseudo = Ipv4Header.pseudoHeaderSum(localAddress, remoteAddress, Ipv4Header.PROTO_TCP, segmentLength);
-        if (gsoSize > 0) {
-            // TSO: the link (the kernel) finishes the checksum of each segment from the
-            // pseudo-header sum, folded and not complemented (Linux's CHECKSUM_PARTIAL).
+        if (gsoSize > 0 || linkFinishesChecksums) {
+            // TSO, or checksum offload: the link (the kernel) finishes the checksum of each
+            // segment from the pseudo-header sum, folded and not complemented (Linux's
+            // CHECKSUM_PARTIAL). The pcap then holds the partial sum, as tcpdump on a host
+            // with checksum offload shows.
             out.checksum(~Checksum.finish(pseudo) & 0xFFFF);
             if (output.sendSegmented(remoteAddress, segmentLength, headerLength, gsoSize, nowNs)) {
                 outSegs.incrementRelease();

@@ -86,6 +86,23 @@ public final class Checksum {
         return initial + swapped;
     }
 
+    /**
+     * The checksum of a header of {@code length} bytes, a multiple of 4 (an IPv4 header: RFC 791
+     * §3.1), as {@link #compute} but with 4-byte loads and one fold: this runs twice per packet.
+     */
+    public static int computeHeader(final DirectBuffer buffer, final int offset, final int length) {
+        buffer.boundsCheck(offset, length);
+        final byte[] array = buffer.byteArray();
+        final long address = buffer.addressOffset() + offset;
+        long sum = 0;
+        for (int i = 0; i < length; i += 4) {
+            sum += UnsafeApi.getIntUnaligned(array, address + i) & 0xFFFF_FFFFL;
+        }
+        final int folded = fold(sum);
+        final int swapped = NATIVE_LITTLE_ENDIAN ? ((folded & 0xFF) << 8) | (folded >>> 8) : folded;
+        return ~swapped & 0xFFFF;
+    }
+
     /** Adds a big-endian 16-bit word to a running sum. */
     public static long addWord(final long sum, final int word) {
         return sum + (word & 0xFFFF);

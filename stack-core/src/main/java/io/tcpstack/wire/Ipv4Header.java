@@ -141,7 +141,7 @@ public final class Ipv4Header {
 
     /** True if the header checksum over {@code headerLength()} bytes verifies. */
     public boolean checksumValid() {
-        return Checksum.compute(buffer, at, headerLength()) == 0;
+        return Checksum.computeHeader(buffer, at, headerLength()) == 0;
     }
 
     // ---- writers -------------------------------------------------------------------
@@ -205,7 +205,7 @@ public final class Ipv4Header {
     /** Zeroes the checksum field, computes it over {@code headerLength()} bytes and stores it. */
     public Ipv4Header fillChecksum() {
         checksum(0);
-        return checksum(Checksum.compute(buffer, at, headerLength()));
+        return checksum(Checksum.computeHeader(buffer, at, headerLength()));
     }
 
     /** Adds the TCP/UDP pseudo-header (RFC 9293 §3.1) for this datagram to a running sum. */

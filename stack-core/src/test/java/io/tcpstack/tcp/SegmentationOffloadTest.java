@@ -56,6 +56,8 @@ class SegmentationOffloadTest {
             assertThat(first.get(i).seq()).isEqualTo(iss + 1 + i * MSS);
         }
         assertThat(stack.counter("ip.tx.segmented")).isEqualTo(1);
+        // The SYN-ACK went whole, its checksum left to the link like every other segment.
+        assertThat(link.checksumOnly).isEqualTo(1);
         assertThat(stack.counter("tcp.rx.bad_checksum")).isZero();
     }
 

@@ -20,7 +20,9 @@ import io.tcpstack.wire.Ipv4Header;
  * {@link #sendSegmented} packet is checked (its TCP checksum field must hold the folded
  * pseudo-header sum of the whole packet) and cut into segments of {@code segmentPayload}
  * data bytes, with sequence numbers, IP total length, ID and both checksums fixed up,
- * then sent on the inner link. Records each call's {@code segmentPayload} and length.
+ * then sent on the inner link. Records each call's {@code segmentPayload} and length. A
+ * packet with no more data than one segment (or {@code segmentPayload} 0) has only its
+ * checksum finished (GSO_NONE with NEEDS_CSUM on a TUN), counted in {@link #checksumOnly}.
  */
 public final class SegmentingLink implements PacketLink {
     private final PacketLink inner;
@@ -28,6 +30,8 @@ public final class SegmentingLink implements PacketLink {
     private final UnsafeBuffer segment = new UnsafeBuffer(BufferUtil.allocateDirectAligned(65536, 64));
     /** {length, headerLength, segmentPayload} of every sendSegmented call. */
     public final List<int[]> segmented = new ArrayList<>();
+    /** Packets sent with only the checksum left to the link. */
+    public int checksumOnly;
 
     public SegmentingLink(final PacketLink inner) {
         this.inner = inner;
@@ -41,7 +45,12 @@ public final class SegmentingLink implements PacketLink {
     @Override
     public boolean sendSegmented(final DirectBuffer buffer, final int offset, final int length,
         final int headerLength, final int segmentPayload) {
-        segmented.add(new int[] {length, headerLength, segmentPayload});
+        final boolean cut = segmentPayload > 0 && length - headerLength > segmentPayload;
+        if (cut) {
+            segmented.add(new int[] {length, headerLength, segmentPayload});
+        } else {
+            checksumOnly++;
+        }
         whole.putBytes(0, buffer, offset, length);
         final Ipv4Header ip = new Ipv4Header().wrap(whole, 0);
         assertThat(ip.checksumValid()).as("IP header checksum of the super-packet").isTrue();
@@ -56,8 +65,9 @@ public final class SegmentingLink implements PacketLink {
         final int flags = buffer.getByte(offset + ipLength + 13) & 0xFF;
         boolean ok = true;
         int id = ip.identification();
-        for (int done = 0; done < dataLength; done += segmentPayload) {
-            final int chunk = Math.min(segmentPayload, dataLength - done);
+        final int step = cut ? segmentPayload : Math.max(dataLength, 1);
+        for (int done = 0; done < Math.max(dataLength, 1); done += step) {
+            final int chunk = Math.min(step, dataLength - done);
             final boolean last = done + chunk == dataLength;
             segment.putBytes(0, buffer, offset, headerLength);
             segment.putBytes(headerLength, buffer, offset + headerLength + done, chunk);

@@ -173,6 +173,22 @@ class ChecksumTest {
     }
 
     @Test
+    void headerChecksumMatchesReferenceForEveryIhlAndOffset() {
+        // computeHeader: the IPv4 header path (RFC 791 §3.1), lengths 20..60 in steps of 4.
+        final Random random = new Random(SEED + 2);
+        for (int length = 20; length <= 60; length += 4) {
+            for (int offset = 0; offset < 8; offset++) {
+                final byte[] data = new byte[offset + length];
+                random.nextBytes(data);
+                assertThat(Checksum.computeHeader(direct(data, 0), offset, length))
+                    .as("length %d offset %d", length, offset).isEqualTo(reference(data, offset, length));
+                assertThat(Checksum.computeHeader(heap(data), offset, length)).isEqualTo(reference(data, offset, length));
+            }
+        }
+        assertThat(Checksum.computeHeader(heap(IPV4_HEADER), 0, 20)).isZero();
+    }
+
+    @Test
     void regionBeyondTheBufferIsRejectedNotRead() {
         // One bounds check covers the whole region before the unchecked loads.
         final UnsafeBuffer buffer = direct(new byte[100], 0);

@@ -95,6 +95,7 @@ public final class TunLink implements PacketLink {
     /** With offloads: the header of a {@link #sendSegmented} packet, rewritten each time. */
     private final UnsafeBuffer gsoVnet;
     private final AtomicCounter txGsoPackets;
+    private final AtomicCounter txCsumPartial;
     private final VirtioNetHeader inVnet = new VirtioNetHeader();
     private final MessageHandler onMessage = this::onMessage;
     private final Reader reader;
@@ -154,11 +155,13 @@ public final class TunLink implements PacketLink {
             iov.putLong(8, VirtioNetHeader.LENGTH, ByteOrder.nativeOrder());
             this.gsoVnet = new UnsafeBuffer(BufferUtil.allocateDirectAligned(16, 16), 0, VirtioNetHeader.LENGTH);
             this.txGsoPackets = counters.newCounter("tun.tx.gso_packets");
+            this.txCsumPartial = counters.newCounter("tun.tx.csum_partial");
         } else {
             this.sendVnet = null;
             this.iov = null;
             this.gsoVnet = null;
             this.txGsoPackets = null;
+            this.txCsumPartial = null;
         }
         this.reader = new Reader(fd, maxFrameFor(device.config()), vnetLength, ring, counters);
         this.readerThread = new Thread(reader, READER_THREAD_NAME);
@@ -285,7 +288,9 @@ public final class TunLink implements PacketLink {
     /**
      * One writev(2) of a vnet header with NEEDS_CSUM (csum_start at the TCP header, offset
      * 16) and GSO_TCPV4 at {@code segmentPayload}, then the packet. Counted as
-     * {@code tun.tx.gso_packets} besides the usual {@code tun.tx.*}.
+     * {@code tun.tx.gso_packets} besides the usual {@code tun.tx.*}. A packet with no more
+     * data than one segment goes with GSO_NONE: the kernel only finishes its checksum
+     * ({@code tun.tx.csum_partial}).
      */
     @Override
     public boolean sendSegmented(final DirectBuffer buffer, final int offset, final int length,
@@ -295,10 +300,11 @@ public final class TunLink implements PacketLink {
         }
         checkNative(buffer, offset, length);
         final int ipHeaderLength = (buffer.getByte(offset) & 0x0F) * 4;
-        VirtioNetHeader.putTcpV4(gsoVnet, 0, segmentPayload, headerLength, ipHeaderLength, TCP_CHECKSUM_OFFSET);
+        final int gsoSize = segmentPayload > 0 && length - headerLength > segmentPayload ? segmentPayload : 0;
+        VirtioNetHeader.putTcpV4(gsoVnet, 0, gsoSize, headerLength, ipHeaderLength, TCP_CHECKSUM_OFFSET);
         final boolean ok = sent(writeWithHeader(gsoVnet, buffer, offset, length), length);
         if (ok) {
-            txGsoPackets.incrementRelease();
+            (gsoSize > 0 ? txGsoPackets : txCsumPartial).incrementRelease();
         }
         return ok;
     }
