@@ -101,7 +101,7 @@ final class StackOptions {
             + "experiments and tests under loss: e.g. loss=1%,duplicate=1%,reorder=5%,seed=7. Off by default.")
     String impair;
 
-    @Option(names = "--offload", paramLabel = "on|off", defaultValue = "off",
+    @Option(names = "--offload", paramLabel = "on|off", defaultValue = "on",
         description = "TUN offloads: open the TUN with a virtio-net header and checksum + TSO4 offloads, so the "
             + "kernel hands over TCP packets of up to 64 KiB with checksums the stack need not verify. "
             + "Default: ${DEFAULT-VALUE}.")
