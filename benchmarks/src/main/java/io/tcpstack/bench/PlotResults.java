@@ -17,7 +17,7 @@ import org.knowm.xchart.style.Styler;
  * Draws the ratio columns of a {@code scripts/bench-tcp} results file as a bar chart (PNG):
  * one group of bars per metric, one bar per ratio column of the summary table (every column
  * whose heading is two names joined by '/', such as {@code tcpstack/loop}, {@code tcpstack/gVisor} and
- * {@code tcpstack-tso/loop-tso}; a "-" cell, a metric not measured for that pair, is drawn as 0), with a
+ * {@code tcpstack-tso/loop-tso}; a "-" cell, a metric not measured for that pair, gets no bar), with a
  * line at 1.0 (parity). Reads the first Markdown table in the file that has such columns,
  * so it keeps working when the script adds rows or columns.
  *
@@ -52,10 +52,10 @@ public final class PlotResults {
             System.err.println("PlotResults: " + input + ": no Markdown table with ratio columns (a heading with '/').");
             System.exit(2);
         }
-        final CategoryChart chart = new CategoryChartBuilder().width(1100).height(620)
+        final CategoryChart chart = new CategoryChartBuilder().width(1100).height(700)
             .title("bench-tcp: tcpstack relative to the baselines (" + input.getFileName() + ")")
             .xAxisTitle("metric").yAxisTitle("ratio (higher is better for tcpstack; 1.0 = parity)").build();
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
         chart.getStyler().setLabelsVisible(true);
         chart.getStyler().setLabelsPosition(1.0);   // at the top of the bar: readable on short bars too
         chart.getStyler().setLabelsFontColorAutomaticEnabled(false);
@@ -69,7 +69,7 @@ public final class PlotResults {
             for (int m = 0; m < ratios.metrics().size(); m++) {
                 xs.add(ratios.metrics().get(m));
                 final double v = ratios.values()[m][c];
-                ys.add(Double.isNaN(v) ? 0.0 : v);
+                ys.add(Double.isNaN(v) ? null : v); // not measured: no bar
                 System.out.printf("%-34s %-18s %s%n", ratios.metrics().get(m), ratios.columns().get(c),
                     Double.isNaN(v) ? "-" : String.format("%.2f", v));
             }
