@@ -47,6 +47,8 @@ public final class TcpConnection implements Connection {
     /** RFC 7323 §2: the shift applied to the peer's windows, and to ours (0 when not agreed). */
     int sndWindowScale;
     int rcvWindowScale;
+    /** RFC 7323 §5.5: how long TS.Recent stays valid without being updated: 24 days. */
+    static final long PAWS_IDLE_LIMIT_NS = java.util.concurrent.TimeUnit.DAYS.toNanos(24);
     /** We offered window scaling and SACK in our SYN (active open). */
     private boolean offeredWindowScale;
     /**
@@ -55,6 +57,8 @@ public final class TcpConnection implements Connection {
      */
     boolean tsOk;
     int tsRecent;
+    /** When TS.Recent was last set (RFC 7323 §5.5: after 24 days of idle it is no longer valid). */
+    long tsRecentSetNs;
     int lastAckSent;
     /** RFC 2018: both SYNs carried SACK-permitted. */
     boolean sackOk;
@@ -257,7 +261,7 @@ public final class TcpConnection implements Connection {
         final boolean scaling = offeredWindowScale && seg.windowScale >= 0;
         sackOk = offeredWindowScale && seg.sackPermitted;
         if (offeredWindowScale && seg.options.hasTimestamps()) {
-            agreeTimestamps(seg.options.tsVal());
+            agreeTimestamps(seg.options.tsVal(), nowNs);
         }
         if (hasAck) {
             sampleRtt(seg.ack, nowNs);
@@ -306,7 +310,10 @@ public final class TcpConnection implements Connection {
         // RFC 7323 §5.3 R1, PAWS: a TSval older than TS.Recent is an old duplicate: ACK, drop.
         // RSTs are judged by their sequence number alone (§5.3, note).
         final boolean hasTs = tsOk && seg.options.hasTimestamps();
-        if (hasTs && !seg.has(TcpHeader.RST) && seg.options.tsVal() - tsRecent < 0) {
+        // §5.5: TS.Recent older than 24 days is invalid (the peer's clock may have wrapped its
+        // sign bit meanwhile): the test is not applied and the segment's TSval taken (as Linux).
+        final boolean tsRecentValid = nowNs - tsRecentSetNs <= PAWS_IDLE_LIMIT_NS;
+        if (hasTs && !seg.has(TcpHeader.RST) && tsRecentValid && seg.options.tsVal() - tsRecent < 0) {
             sendAck(nowNs);
             layer.countPawsRejected();
             return;
@@ -321,8 +328,9 @@ public final class TcpConnection implements Connection {
             return;
         }
         // RFC 7323 §4.3 (3): TS.Recent follows the segment that covers Last.ACK.sent.
-        if (hasTs && !Seq.gt(seg.seq, lastAckSent) && seg.options.tsVal() - tsRecent >= 0) {
+        if (hasTs && !Seq.gt(seg.seq, lastAckSent) && (seg.options.tsVal() - tsRecent >= 0 || !tsRecentValid)) {
             tsRecent = seg.options.tsVal();
+            tsRecentSetNs = nowNs;
         }
         // Second: RST. RFC 5961 §3.2: only an exact RCV.NXT match resets; otherwise challenge ACK.
         if (seg.has(TcpHeader.RST)) {
@@ -1036,9 +1044,10 @@ public final class TcpConnection implements Connection {
      * Timestamps agreed (RFC 7323 §3.2): every segment from now on carries them, which takes
      * 12 bytes from each segment's data.
      */
-    void agreeTimestamps(final int peerTsVal) {
+    void agreeTimestamps(final int peerTsVal, final long nowNs) {
         tsOk = true;
         tsRecent = peerTsVal;
+        tsRecentSetNs = nowNs;
         sendMss = Math.max(1, sendMss - TcpLayer.TIMESTAMPS_SPACE);
     }
 

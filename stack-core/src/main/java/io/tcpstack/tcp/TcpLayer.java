@@ -677,7 +677,7 @@ public final class TcpLayer {
         provenPeers.completedHandshake(seg.remoteAddress, nowNs);
         c.passiveHandshakeDone(iss, irs, peerMss, peerWindowScale, peerSack, rttStartNs);
         if (peerTimestamps) {
-            c.agreeTimestamps(tsRecent);
+            c.agreeTimestamps(tsRecent, nowNs);
         }
         c.onSegment(seg, nowNs);
     }

@@ -73,6 +73,36 @@ class TimestampsTest {
     }
 
     @Test
+    void afterTwentyFourDaysIdle_tsRecentIsInvalid_andAnOlderTsvalIsTaken_rfc7323_5_5() {
+        establish();
+        peer.send(ACK | PSH, PEER_ISN + 1, iss + 1, TcpPeer.timestampsOption(2_000_000_000, 0), "new".getBytes());
+        // 24 days + 1 s without a segment (keep-alive is off): the peer's 1 ms clock has
+        // passed 2^31 meanwhile, so its TSval now looks older than TS.Recent.
+        stack.advanceNs(java.util.concurrent.TimeUnit.DAYS.toNanos(24) + 1_000_000_000L);
+        stack.run();
+        final List<Seg> out = peer.send(ACK | PSH, PEER_ISN + 4, iss + 1, TcpPeer.timestampsOption(5, 0),
+            "late".getBytes());
+        assertThat(out).hasSize(1);
+        assertThat(out.get(0).ack()).as("taken in").isEqualTo(PEER_ISN + 8);
+        assertThat(out.get(0).tsEcr()).as("TS.Recent replaced by the new TSval").isEqualTo(5);
+        assertThat(app.received.toString()).isEqualTo("newlate");
+        assertThat(stack.counter("tcp.rx.paws_rejected")).isZero();
+    }
+
+    @Test
+    void withinTwentyFourDays_anOlderTsvalIsStillRejected_rfc7323_5_5() {
+        establish();
+        peer.send(ACK | PSH, PEER_ISN + 1, iss + 1, TcpPeer.timestampsOption(2_000_000_000, 0), "new".getBytes());
+        stack.advanceNs(java.util.concurrent.TimeUnit.DAYS.toNanos(23));
+        stack.run();
+        final List<Seg> out = peer.send(ACK | PSH, PEER_ISN + 4, iss + 1, TcpPeer.timestampsOption(5, 0),
+            "late".getBytes());
+        assertThat(out.get(0).ack()).as("not taken in").isEqualTo(PEER_ISN + 4);
+        assertThat(app.received.toString()).isEqualTo("new");
+        assertThat(stack.counter("tcp.rx.paws_rejected")).isEqualTo(1);
+    }
+
+    @Test
     void theEchoedTimestamp_givesAnRttSample_evenForARetransmittedSegment_rfc7323_4_1() {
         establish();
         final TcpConnection c = (TcpConnection) app.connection;
