@@ -684,7 +684,7 @@ public final class TcpConnection implements Connection {
         }
         final boolean finOut = finSent && Seq.gt(sndNxt, finSeq);
         final int dataEnd = sndNxt - (finOut ? 1 : 0);
-        final int length = Math.min(sendMss, Math.min(holeEnd - from, dataEnd - from));
+        final int length = Math.min(segmentMss(), Math.min(holeEnd - from, dataEnd - from));
         if (length <= 0) {
             return;
         }
@@ -699,7 +699,7 @@ public final class TcpConnection implements Connection {
     private void retransmitFirstUnacknowledged(final long nowNs) {
         final boolean finOut = finSent && Seq.gt(sndNxt, finSeq);
         final int dataOut = sndNxt - sndUna - (finOut ? 1 : 0);
-        final int length = Math.min(sendMss, dataOut);
+        final int length = Math.min(segmentMss(), dataOut);
         rttStartNs = NO_SAMPLE; // Karn: no sample across a retransmission
         layer.countRetransmit();
         if (length > 0) {
@@ -911,7 +911,8 @@ public final class TcpConnection implements Connection {
             cc.onIdleRestart(); // RFC 5681 §4.1: idle for longer than an RTO
         }
         // With a link that segments (TSO), one segment may carry many MSS of data.
-        final int maxSegmentData = layer.maxSegmentData(sendMss);
+        final int mss = segmentMss();
+        final int maxSegmentData = layer.maxSegmentData(mss);
         for (int guard = 0; guard < 1024; guard++) {
             final int inFlight = sndNxt - sndUna - (finSent && Seq.gt(sndNxt, finSeq) ? 1 : 0);
             final int unsent = sendBuffer.size() - inFlight;
@@ -919,10 +920,10 @@ public final class TcpConnection implements Connection {
             final int windowLeft = sndUna + Math.min(sndWnd, cc.cwnd()) - sndNxt;
             if (unsent > 0 && windowLeft > 0) {
                 int length = Math.min(Math.min(unsent, windowLeft), maxSegmentData);
-                if (length > sendMss && length != unsent) {
-                    length -= length % sendMss; // TSO: whole segments; a small tail waits as usual
+                if (length > mss && length != unsent) {
+                    length -= length % mss; // TSO: whole segments; a small tail waits as usual
                 }
-                if (length < sendMss && !maySendSmall(length, unsent, force)) {
+                if (length < mss && !maySendSmall(length, unsent, force)) {
                     if (sndNxt == sndUna && overrideDeadlineNs == Long.MAX_VALUE) {
                         // No ACK will come to move things on: the SWS override timeout will.
                         overrideDeadlineNs = nowNs + Math.max(rtoNs / 2, layer.minRtoNs);
@@ -930,7 +931,7 @@ public final class TcpConnection implements Connection {
                     return;
                 }
                 overrideDeadlineNs = Long.MAX_VALUE;
-                if (length < sendMss) {
+                if (length < mss) {
                     sndSml = sndNxt + length;
                 }
                 final boolean last = length == unsent;
@@ -1038,6 +1039,16 @@ public final class TcpConnection implements Connection {
         }
         rtoNs = Math.min(Math.max(srttNs + Math.max(layer.clockGranularityNs, 4 * rttvarNs), layer.minRtoNs),
             layer.maxRtoNs);
+    }
+
+    /**
+     * Data bytes the next segment may carry: SMSS less the SACK option it will carry while
+     * out-of-order data is held (RFC 2018 §4: SACK on every ACK then, data segments too; RFC
+     * 6691: options come out of the MSS, as Linux's tcp_current_mss). The timestamps option
+     * is already taken out of {@link #sendMss}.
+     */
+    int segmentMss() {
+        return Math.max(1, sendMss - TcpLayer.sackOptionLength(this));
     }
 
     /**

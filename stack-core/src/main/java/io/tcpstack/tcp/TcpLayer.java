@@ -973,8 +973,10 @@ public final class TcpLayer {
         if (c.tsOk) {
             setTimestamps(c.tsValue(nowNs), c.tsRecent);
         }
-        emit(c.remoteAddress, c.localPort, c.remotePort, seq, c.rcvNxt, flags, field, NO_SYN_OPTIONS, null,
-            c.sendBuffer, bufferOffset, length, length > c.sendMss ? c.sendMss : 0, nowNs);
+        // The caller sized the data with segmentMss(): room for the SACK blocks is left.
+        final int mss = c.segmentMss();
+        emit(c.remoteAddress, c.localPort, c.remotePort, seq, c.rcvNxt, flags, field, NO_SYN_OPTIONS,
+            c.sackOk ? c : null, c.sendBuffer, bufferOffset, length, length > mss ? mss : 0, nowNs);
     }
 
     /**
@@ -1080,9 +1082,8 @@ public final class TcpLayer {
             if (withTimestamps) {
                 p += putTimestamps(o, p);
             }
-            if (sackFrom != null && dataLength == 0 && sackFrom.receiveBuffer != null
-                && sackFrom.receiveBuffer.hasOutOfOrder()) {
-                p += writeSackBlocks(o, p, sackFrom, withTimestamps ? 3 : TcpOptions.MAX_SACK_BLOCKS);
+            if (sackFrom != null && sackFrom.receiveBuffer != null && sackFrom.receiveBuffer.hasOutOfOrder()) {
+                p += writeSackBlocks(o, p, sackFrom, sackFrom.tsOk ? 3 : TcpOptions.MAX_SACK_BLOCKS);
             }
         }
         tsPending = false;
@@ -1120,11 +1121,24 @@ public final class TcpLayer {
 
     /**
      * RFC 2018 §3-4: up to four SACK blocks for the out-of-order data held, the block with the
-     * most recently received segment first, the others after it in sequence order. Only on
-     * segments without data (so a full-sized segment never outgrows the MTU).
+     * most recently received segment first, the others after it in sequence order. On every
+     * segment while out-of-order data is held, data segments too: their data was shortened
+     * to leave the room ({@link TcpConnection#segmentMss()}).
      *
      * @return bytes written (NOP, NOP, kind, length, 8 per block)
      */
+    /**
+     * Bytes of the SACK option the next segment of {@code c} carries (RFC 2018 §3: NOP, NOP,
+     * kind, length, 8 per block; at most 3 blocks beside timestamps, 4 without): 0 unless
+     * SACK was agreed and out-of-order data is held.
+     */
+    static int sackOptionLength(final TcpConnection c) {
+        if (!c.sackOk || c.receiveBuffer == null || !c.receiveBuffer.hasOutOfOrder()) {
+            return 0;
+        }
+        return 4 + 8 * Math.min(c.receiveBuffer.outOfOrderRangeCount(), c.tsOk ? 3 : TcpOptions.MAX_SACK_BLOCKS);
+    }
+
     private static int writeSackBlocks(final MutableDirectBuffer o, final int p, final TcpConnection c,
         final int maxBlocks) {
         final ReceiveBuffer rb = c.receiveBuffer;

@@ -68,6 +68,55 @@ class SackTest {
     }
 
     @Test
+    void dataSegments_carryTheBlocksToo_andShrinkToLeaveThemRoom_rfc2018_4_rfc6691() {
+        establishWithSack();
+        final int base = PEER_ISN + 1;
+        peer.send(ACK, base + 1000, iss + 1, new byte[100]); // held out of order
+        stack.stack.submit(() -> app.connection.send(new UnsafeBuffer(new byte[3000]), 0, 3000));
+        stack.run();
+        final List<Seg> out = peer.collect();
+        assertThat(out).isNotEmpty().allSatisfy(seg -> {
+            assertThat(seg.sack()).containsExactly(base + 1000, base + 1100);
+            // RFC 6691: the MSS counts data only; options come out of it. 1 block: 12 bytes.
+            assertThat(seg.data().length + 4 + 4 * seg.sack().length).isLessThanOrEqualTo(MSS);
+        });
+        assertThat(out.get(0).data()).hasSize(MSS - 12);
+        // The gap filled: no blocks, full segments again.
+        final int sent = out.stream().mapToInt(seg -> seg.data().length).sum();
+        peer.send(ACK, base, iss + 1 + sent, new byte[1000]);
+        stack.stack.submit(() -> app.connection.send(new UnsafeBuffer(new byte[3000]), 0, 3000));
+        stack.run();
+        final List<Seg> after = peer.collect();
+        assertThat(after.get(0).sack()).isEmpty();
+        assertThat(after.get(0).data()).hasSize(MSS);
+    }
+
+    @Test
+    void withTso_eachCutSegmentHasTheBlocks_andStillFitsTheMss_rfc2018_4() {
+        final io.tcpstack.testing.SegmentingLink[] link = new io.tcpstack.testing.SegmentingLink[1];
+        final StackHarness tso = new StackHarness(StackConfig.builder().localAddress(TestPackets.STACK)
+            .delayedAckNs(0).build(), null, inner -> link[0] = new io.tcpstack.testing.SegmentingLink(inner));
+        final RecordingHandler handler = new RecordingHandler();
+        final TcpPeer p = new TcpPeer(tso, 40000, PORT);
+        tso.stack.listen(PORT, 16, () -> handler);
+        final Seg synAck = p.synWithSack(PEER_ISN, MSS).get(0);
+        p.window = 65535;
+        p.send(ACK, PEER_ISN + 1, synAck.seq() + 1, NONE);
+        final int base = PEER_ISN + 1;
+        p.send(ACK, base + 1000, synAck.seq() + 1, new byte[100]);
+        p.send(ACK, base + 3000, synAck.seq() + 1, new byte[100]);
+        tso.stack.submit(() -> handler.connection.send(new UnsafeBuffer(new byte[30_000]), 0, 30_000));
+        tso.run();
+        final List<Seg> out = p.collect();
+        assertThat(link[0].segmented).as("sent as one TSO packet, cut by the link").isNotEmpty();
+        assertThat(link[0].segmented.get(0)[2]).as("segment data size").isEqualTo(MSS - 20);
+        assertThat(out).hasSizeGreaterThan(1).allSatisfy(seg -> {
+            assertThat(seg.sack()).hasSize(4);
+            assertThat(seg.data().length + 4 + 4 * seg.sack().length).isLessThanOrEqualTo(MSS);
+        });
+    }
+
+    @Test
     void theSenderResendsEveryHoleTheBlocksReveal_withoutWaitingAnRttPerHole_rfc6675() {
         establishWithSack();
         stack.stack.submit(() -> app.connection.send(new UnsafeBuffer(new byte[100_000]), 0, 100_000));
