@@ -465,15 +465,32 @@ public final class TcpLayer {
         if (seg.has(TcpHeader.FIN)) {
             timeWaitReacks.incrementRelease();
             timeWaits.restart(slot, nowNs + timeWaitNs);
+            timeWaitTimestamps(slot, seg, nowNs);
             emit(seg.remoteAddress, seg.localPort, seg.remotePort, timeWaits.sndNxt(slot), rcvNxt, TcpHeader.ACK,
                 0, NO_SYN_OPTIONS, null, null, 0, 0, 0, nowNs);
             return true;
         }
         if (seg.len() > 0) {
+            timeWaitTimestamps(slot, seg, nowNs);
             emit(seg.remoteAddress, seg.localPort, seg.remotePort, timeWaits.sndNxt(slot), rcvNxt, TcpHeader.ACK,
                 0, NO_SYN_OPTIONS, null, null, 0, 0, 0, nowNs);
         }
         return true;
+    }
+
+    /**
+     * RFC 7323 §3.2: a connection that agreed timestamps sends them on every segment but a
+     * RST, its TIME-WAIT ACKs too (TSecr = TS.Recent, brought forward by the segment's TSval
+     * when newer, §4.3). Sets them for the next {@link #emit}.
+     */
+    private void timeWaitTimestamps(final int slot, final Segment seg, final long nowNs) {
+        if (!timeWaits.timestamps(slot)) {
+            return;
+        }
+        if (seg.options.hasTimestamps() && seg.options.tsVal() - timeWaits.tsRecent(slot) >= 0) {
+            timeWaits.tsRecent(slot, seg.options.tsVal());
+        }
+        setTimestamps(TcpConnection.tsClock(nowNs, timeWaits.tsIss(slot)), timeWaits.tsRecent(slot));
     }
 
     /**
@@ -889,7 +906,7 @@ public final class TcpLayer {
     void enterTimeWait(final TcpConnection c, final long nowNs) {
         timeWaitEntered.incrementRelease();
         final long before = timeWaits.recycled();
-        timeWaits.add(c.key, c.sndNxt, c.rcvNxt, nowNs + timeWaitNs);
+        timeWaits.add(c.key, c.sndNxt, c.rcvNxt, nowNs + timeWaitNs, c.tsOk, c.tsRecent, c.iss);
         if (timeWaits.recycled() != before) {
             timeWaitRecycled.incrementRelease();
         }

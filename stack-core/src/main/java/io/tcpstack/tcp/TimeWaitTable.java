@@ -5,7 +5,9 @@ import org.agrona.collections.Long2LongHashMap;
 /**
  * TIME-WAIT as small records, not connections (RFC 9293 §3.6, §3.10.7.4 TIME-WAIT): for
  * each 4-tuple only what is needed to re-acknowledge a retransmitted FIN (SND.NXT,
- * RCV.NXT) and when the 2×MSL wait ends. Records live in parallel primitive arrays, in a
+ * RCV.NXT; with timestamps, TS.Recent and the ISS the connection's TS clock is offset by,
+ * RFC 7323 §3.2: every segment but a RST carries them once agreed) and when the 2×MSL wait
+ * ends: 45 bytes of arrays per record, plus its index entry. Records live in parallel primitive arrays, in a
  * bounded table; when it is full, the oldest record is recycled and counted, like Linux's
  * {@code tcp_max_tw_buckets}. Expiry is a FIFO scan: every record waits the same 2×MSL,
  * so insertion order is expiry order, except that a re-ACKed FIN restarts its record's
@@ -19,6 +21,9 @@ final class TimeWaitTable {
     private final long[] keys;
     private final int[] sndNxt;
     private final int[] rcvNxt;
+    private final boolean[] timestamps;
+    private final int[] tsRecent;
+    private final int[] tsIss;
     private final long[] expiresNs;
     // doubly linked FIFO over slot indexes, oldest at head
     private final int[] next;
@@ -36,6 +41,9 @@ final class TimeWaitTable {
         keys = new long[capacity];
         sndNxt = new int[capacity];
         rcvNxt = new int[capacity];
+        timestamps = new boolean[capacity];
+        tsRecent = new int[capacity];
+        tsIss = new int[capacity];
         expiresNs = new long[capacity];
         next = new int[capacity];
         prev = new int[capacity];
@@ -47,8 +55,19 @@ final class TimeWaitTable {
         index = new Long2LongHashMap(capacity * 2, 0.65f, MISSING);
     }
 
-    /** Adds a record (replacing one for the same tuple); recycles the oldest when full. */
+    /** Adds a record without timestamps (replacing one for the same tuple); recycles the oldest when full. */
     void add(final long key, final int snd, final int rcv, final long expires) {
+        add(key, snd, rcv, expires, false, 0, 0);
+    }
+
+    /**
+     * Adds a record (replacing one for the same tuple); recycles the oldest when full.
+     *
+     * @param withTimestamps the connection had agreed timestamps: {@code recent} is its
+     *                       TS.Recent and {@code iss} offsets its TS clock
+     */
+    void add(final long key, final int snd, final int rcv, final long expires, final boolean withTimestamps,
+        final int recent, final int iss) {
         final long existing = index.get(key);
         if (existing != MISSING) {
             remove((int) existing);
@@ -61,6 +80,9 @@ final class TimeWaitTable {
         keys[slot] = key;
         sndNxt[slot] = snd;
         rcvNxt[slot] = rcv;
+        timestamps[slot] = withTimestamps;
+        tsRecent[slot] = recent;
+        tsIss[slot] = iss;
         expiresNs[slot] = expires;
         linkTail(slot);
         index.put(key, slot);
@@ -78,6 +100,22 @@ final class TimeWaitTable {
 
     int rcvNxt(final int slot) {
         return rcvNxt[slot];
+    }
+
+    boolean timestamps(final int slot) {
+        return timestamps[slot];
+    }
+
+    int tsRecent(final int slot) {
+        return tsRecent[slot];
+    }
+
+    void tsRecent(final int slot, final int value) {
+        tsRecent[slot] = value;
+    }
+
+    int tsIss(final int slot) {
+        return tsIss[slot];
     }
 
     /** Restarts the 2×MSL wait of a record (moves it to the tail). */

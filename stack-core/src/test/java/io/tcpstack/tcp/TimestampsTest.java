@@ -103,6 +103,30 @@ class TimestampsTest {
     }
 
     @Test
+    void inTimeWait_theAckOfARetransmittedFin_carriesTimestampsToo_rfc7323_3_2() {
+        establish();
+        stack.stack.submit(() -> app.connection.close());
+        stack.run();
+        final Seg fin = peer.collect().get(0);
+        assertThat(fin.has(TcpPeer.FIN)).isTrue();
+        // Our FIN acknowledged, the peer's FIN with it: TIME-WAIT, a small record.
+        final Seg ack = peer.send(ACK | TcpPeer.FIN, PEER_ISN + 1, fin.seq() + 1,
+            TcpPeer.timestampsOption(1100, fin.tsVal()), NONE).get(0);
+        assertThat(ack.hasTimestamps()).isTrue();
+        assertThat(stack.counter("tcp.timewait.current")).isEqualTo(1);
+        peer.advanceMs(100);
+        // Our ACK "lost": the peer sends its FIN again, later on its clock.
+        final List<Seg> again = peer.send(ACK | TcpPeer.FIN, PEER_ISN + 1, fin.seq() + 1,
+            TcpPeer.timestampsOption(1200, fin.tsVal()), NONE);
+        assertThat(again).hasSize(1);
+        assertThat(again.get(0).ack()).isEqualTo(PEER_ISN + 2);
+        assertThat(again.get(0).hasTimestamps()).as("TSopt on every segment but RST").isTrue();
+        assertThat(again.get(0).tsEcr()).as("TS.Recent brought forward").isEqualTo(1200);
+        assertThat(again.get(0).tsVal() - ack.tsVal()).as("our clock, 100 ms on").isEqualTo(100);
+        assertThat(stack.counter("tcp.timewait.fin_reacked")).isEqualTo(1);
+    }
+
+    @Test
     void theEchoedTimestamp_givesAnRttSample_evenForARetransmittedSegment_rfc7323_4_1() {
         establish();
         final TcpConnection c = (TcpConnection) app.connection;
