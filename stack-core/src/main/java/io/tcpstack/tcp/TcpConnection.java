@@ -546,7 +546,7 @@ public final class TcpConnection implements Connection {
         // Partial acknowledgment: the next hole is lost too; resend it at once.
         cc.onPartialAck(ackedSeq);
         if (sackOk) {
-            retransmitNextHole(nowNs);
+            sackRecoverySend(nowNs); // RFC 6675 §5 step (C): as for any ACK in recovery
         } else {
             retransmitFirstUnacknowledged(nowNs);
         }
@@ -563,7 +563,7 @@ public final class TcpConnection implements Connection {
         if (inRecovery) {
             cc.onDuplicateAckInRecovery(); // transmit() below may send new data now
             if (sackOk) {
-                retransmitNextHole(nowNs); // RFC 6675 §5 (simplified): one hole per ACK
+                sackRecoverySend(nowNs); // RFC 6675 §5 step (C)
             }
             return;
         }
@@ -579,7 +579,10 @@ public final class TcpConnection implements Connection {
             cc.onFastRetransmit(sndNxt - sndUna);
             layer.countFastRetransmit();
             retransmitFirstUnacknowledged(nowNs);
-            highRxt = sndUna + Math.min(sendMss, sndNxt - sndUna);
+            highRxt = sndUna + Math.min(segmentMss(), sndNxt - sndUna);
+            if (sackOk) {
+                sackRecoverySend(nowNs); // RFC 6675 §5 step (4.4): more if pipe allows
+            }
         }
     }
 
@@ -657,13 +660,82 @@ public final class TcpConnection implements Connection {
     }
 
     /**
-     * RFC 6675 §4 NextSeg(), simplified: the first sequence number above SND.UNA and above
-     * what this recovery already retransmitted that the peer has not SACKed and that lies
-     * below its highest SACKed byte (so is deemed lost), sent again as one segment.
+     * RFC 6675 §4 IsLost() as a boundary: an unSACKed byte below it is deemed lost, since
+     * more than (DupThresh - 1) × SMSS bytes, or DupThresh discontiguous ranges, were SACKed
+     * above it (DupThresh 3). SACKed bytes above a byte only grow as the byte gets lower, so
+     * one boundary divides lost from not lost. SND.UNA when nothing is deemed lost.
      */
-    private void retransmitNextHole(final long nowNs) {
+    int lostBoundary() {
+        int above = 0;
+        for (int i = sackedRanges - 1; i >= 0; i--) {
+            above += sackedEnd[i] - sackedStart[i];
+            if (above > 2 * sendMss || sackedRanges - i >= 3) {
+                return sackedStart[i];
+            }
+        }
+        return sndUna;
+    }
+
+    /** Bytes in [from, to) the peer has not SACKed. */
+    private int unsackedBytes(final int from, final int to) {
+        if (!Seq.lt(from, to)) {
+            return 0;
+        }
+        int bytes = to - from;
+        for (int i = 0; i < sackedRanges; i++) {
+            final int a = Seq.gt(sackedStart[i], from) ? sackedStart[i] : from;
+            final int b = Seq.lt(sackedEnd[i], to) ? sackedEnd[i] : to;
+            if (Seq.lt(a, b)) {
+                bytes -= b - a;
+            }
+        }
+        return bytes;
+    }
+
+    /**
+     * RFC 6675 §4 SetPipe(): the bytes deemed still in the network. Every unSACKed byte
+     * between SND.UNA and SND.NXT counts once if not deemed lost, and once more if it was
+     * retransmitted in this recovery (below HighRxt).
+     */
+    int pipe() {
+        final int lost = lostBoundary();
+        final int from = Seq.gt(lost, sndUna) ? lost : sndUna;
+        final int rxtEnd = Seq.lt(highRxt, sndNxt) ? highRxt : sndNxt;
+        return unsackedBytes(from, sndNxt) + unsackedBytes(sndUna, rxtEnd);
+    }
+
+    /**
+     * What recovery with SACK lets out: cwnd there is ssthresh (RFC 6675 §5 step 4.2, RFC
+     * 5681 §3.2 without the inflation, which SetPipe replaces) less the pipe.
+     */
+    private int sackRecoveryRoom() {
+        return Math.max(0, Math.min(cc.ssthresh(), cc.cwnd()) - pipe());
+    }
+
+    /**
+     * RFC 6675 §5 step (C): while cwnd − pipe ≥ 1 SMSS, send NextSeg(). Here rule (1), the
+     * lost holes above HighRxt; rule (2), new data, is {@link #transmit}'s, which asks the
+     * same room. Rules (3) and (4) (unSACKed bytes not yet deemed lost, the rescue
+     * retransmission) are not used: the retransmission timer covers them.
+     */
+    private void sackRecoverySend(final long nowNs) {
+        for (int guard = 0; guard < 64 && sackRecoveryRoom() >= segmentMss(); guard++) {
+            if (!retransmitNextHole(nowNs)) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * RFC 6675 §4 NextSeg() rule (1): the first byte above SND.UNA and above what this
+     * recovery already retransmitted (HighRxt) that the peer has not SACKed and that is
+     * deemed lost, sent again as one segment up to the next SACKed range.
+     *
+     * @return false if there was no such byte
+     */
+    private boolean retransmitNextHole(final long nowNs) {
         if (sackedRanges == 0) {
-            return;
+            return false;
         }
         int from = Seq.gt(highRxt, sndUna) ? highRxt : sndUna;
         for (int i = 0; i < sackedRanges; i++) {
@@ -671,14 +743,14 @@ public final class TcpConnection implements Connection {
                 from = sackedEnd[i];
             }
         }
-        final int highestSacked = sackedEnd[sackedRanges - 1];
-        if (!Seq.lt(from, highestSacked)) {
-            return;
+        final int lost = lostBoundary();
+        if (!Seq.lt(from, lost)) {
+            return false;
         }
-        int holeEnd = highestSacked;
+        int holeEnd = lost;
         for (int i = 0; i < sackedRanges; i++) {
             if (Seq.gt(sackedStart[i], from)) {
-                holeEnd = sackedStart[i];
+                holeEnd = Seq.lt(sackedStart[i], lost) ? sackedStart[i] : lost;
                 break;
             }
         }
@@ -686,13 +758,14 @@ public final class TcpConnection implements Connection {
         final int dataEnd = sndNxt - (finOut ? 1 : 0);
         final int length = Math.min(segmentMss(), Math.min(holeEnd - from, dataEnd - from));
         if (length <= 0) {
-            return;
+            return false;
         }
         rttStartNs = NO_SAMPLE;
         layer.countRetransmit();
         layer.countSackRetransmit();
         layer.sendData(this, from, TcpHeader.ACK, from - sndUna, length, nowNs);
         highRxt = from + length;
+        return true;
     }
 
     /** Sends the first unacknowledged segment again (fast retransmit, partial ACK), SND.NXT unchanged. */
@@ -916,8 +989,11 @@ public final class TcpConnection implements Connection {
         for (int guard = 0; guard < 1024; guard++) {
             final int inFlight = sndNxt - sndUna - (finSent && Seq.gt(sndNxt, finSeq) ? 1 : 0);
             final int unsent = sendBuffer.size() - inFlight;
-            // RFC 5681 §3.1: at most min(cwnd, rwnd) outstanding.
-            final int windowLeft = sndUna + Math.min(sndWnd, cc.cwnd()) - sndNxt;
+            // RFC 5681 §3.1: at most min(cwnd, rwnd) outstanding; in recovery with SACK, RFC
+            // 6675 §5 rule (2): new data only as far as cwnd − pipe lets it.
+            final int windowLeft = inRecovery && sackOk
+                ? Math.min(sndUna + sndWnd - sndNxt, sackRecoveryRoom())
+                : sndUna + Math.min(sndWnd, cc.cwnd()) - sndNxt;
             if (unsent > 0 && windowLeft > 0) {
                 int length = Math.min(Math.min(unsent, windowLeft), maxSegmentData);
                 if (length > mss && length != unsent) {
@@ -1003,7 +1079,20 @@ public final class TcpConnection implements Connection {
      * rewound at once then answered each other's ACKs with ACKs until both timed out.
      */
     void sendAck(final long nowNs) {
-        layer.sendControl(this, sndMax, rcvNxt, TcpHeader.ACK, TcpLayer.NO_SYN_OPTIONS, nowNs);
+        layer.sendControl(this, ackSeq(), rcvNxt, TcpHeader.ACK, TcpLayer.NO_SYN_OPTIONS, nowNs);
+    }
+
+    /**
+     * The sequence number of a pure ACK: SND.MAX, unless that lies beyond the peer's window
+     * (a zero-window probe's byte, or a window the peer shrank), where a receiver must find
+     * it unacceptable (RFC 9293 §3.10.7.4: with RCV.WND 0 only SEG.SEQ = RCV.NXT is) and so
+     * would never read its ACK field; then SND.UNA, which the peer's RCV.NXT is at (Linux's
+     * tcp_acceptable_seq uses the window's edge for the same reason). Found by a lossy
+     * two-stack seed where both sides' readers stalled: each side's ACKs carried the other's
+     * probe byte, so neither learned what the other had received, and one side timed out.
+     */
+    int ackSeq() {
+        return Seq.gt(sndMax, sndUna + sndWnd) ? sndUna : sndMax;
     }
 
     private void armRetransmit(final long nowNs) {

@@ -126,12 +126,34 @@ class SackTest {
         // Segments 0 and 3 were lost: the peer holds 1-2 and 4-9.
         final byte[] blocks = TcpPeer.sackOption(s + MSS, s + 3 * MSS, s + 4 * MSS, s + 10 * MSS);
         // Eight segments SACKed above SND.UNA: more than two, so the first is lost (RFC 6675
-        // §4 IsLost) on this first duplicate ACK already.
+        // §4 IsLost) on this first duplicate ACK already. Recovery: cwnd = ssthresh = 5 MSS
+        // (half of the 10 out); pipe counts the resent segment 0, then segment 3 too (both
+        // deemed lost: six SACKed segments above them): cwnd − pipe leaves room for 3 new
+        // segments (§5 step C, rules 1 then 2).
         final List<Seg> fast = peer.send(ACK, PEER_ISN + 1, s, blocks, NONE);
-        assertThat(fast.get(0).seq()).as("fast retransmit of the first hole").isEqualTo(s);
+        assertThat(fast).extracting(Seg::seq).as("both holes at once, then new data")
+            .containsExactly(s, s + 3 * MSS, s + 10 * MSS, s + 11 * MSS, s + 12 * MSS);
+        // Pipe is now cwnd: 3 new + 2 resent segments. Another duplicate sends nothing.
         final List<Seg> next = peer.send(ACK, PEER_ISN + 1, s, blocks, NONE);
-        assertThat(next).extracting(Seg::seq).as("the next hole, on the next duplicate").contains(s + 3 * MSS);
+        assertThat(next).isEmpty();
         assertThat(stack.counter("tcp.sack_retransmits")).isEqualTo(1);
+        assertThat(stack.counter("tcp.timeouts")).isZero();
+    }
+
+    @Test
+    void aPartialAck_inRecovery_letsOutWhatThePipeFreed_rfc6675_5() {
+        establishWithSack();
+        stack.stack.submit(() -> app.connection.send(new UnsafeBuffer(new byte[100_000]), 0, 100_000));
+        stack.run();
+        peer.collect();
+        final int s = iss + 1;
+        final byte[] blocks = TcpPeer.sackOption(s + MSS, s + 3 * MSS, s + 4 * MSS, s + 10 * MSS);
+        peer.send(ACK, PEER_ISN + 1, s, blocks, NONE); // recovery: 0 and 3 resent, 10-12 new
+        // Segment 0 arrives: the ACK moves to the hole at 3 (a partial ACK, RFC 6582). Pipe:
+        // segment 3 resent (1) + 10-12 (3) = 4 MSS; cwnd 5 MSS: one more new segment.
+        final List<Seg> out = peer.send(ACK, PEER_ISN + 1, s + 3 * MSS,
+            TcpPeer.sackOption(s + 4 * MSS, s + 10 * MSS), NONE);
+        assertThat(out).extracting(Seg::seq).containsExactly(s + 13 * MSS);
         assertThat(stack.counter("tcp.timeouts")).isZero();
     }
 
