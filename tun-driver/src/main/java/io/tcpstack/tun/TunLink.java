@@ -11,12 +11,7 @@ import org.agrona.BitUtil;
 import org.agrona.BufferUtil;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
-import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
-import org.agrona.concurrent.ringbuffer.RecordDescriptor;
-import org.agrona.concurrent.ringbuffer.RingBuffer;
-import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 import org.agrona.concurrent.status.AtomicCounter;
 
 /**
@@ -25,9 +20,10 @@ import org.agrona.concurrent.status.AtomicCounter;
  * <p><b>Receive.</b> A daemon thread, {@value #READER_THREAD_NAME}, waits in poll(2) (at
  * most {@value #POLL_TIMEOUT_MS} ms, so it notices {@link #close()}) and then reads frames
  * until EAGAIN, at most {@value #MAX_READS_PER_WAKEUP} per wake-up. Each read(2) goes
- * straight into a slot claimed in an Agrona {@link OneToOneRingBuffer}: the slot is
- * {@code 4 + mtu} bytes, the first 4 hold the frame length (native order), the frame
- * follows. The reader commits the slot after a read, or aborts it on EAGAIN or an error.
+ * straight into the free space of a {@link FrameRing}, which checks that the largest frame
+ * would fit there, then publishes a record of only the bytes read (an 8-byte header, the
+ * frame; see {@link FrameRing} for why not Agrona's ring). The reader publishes after a
+ * read, or gives the space back on EAGAIN or an error.
  * When the ring is full the reader still reads the frame, into a private scratch buffer,
  * and drops it, counting {@code tun.rx.ring_full}: like a NIC, it never waits for the
  * stack. {@link #poll} hands frames to the stack from the ring's own memory: no copy
@@ -52,10 +48,11 @@ import org.agrona.concurrent.status.AtomicCounter;
  * {@code tun.rx.*} are written only by the reader, {@code tun.tx.*} only by the caller of
  * send; give each TunLink its own {@link StackCounters}, or two links would share them.
  *
- * <p><b>Memory.</b> The ring holds {@link #ringFrameCapacity()} frames whatever their
- * size (every slot has room for an MTU-sized frame): {@link #ringCapacityFor(int)} bytes,
- * 1 MiB (693 frames) at MTU 1500 and 8 MiB (127 frames) at MTU 65535, plus a
- * {@value RingBufferDescriptor#TRAILER_LENGTH}-byte trailer.
+ * <p><b>Memory.</b> {@link #ringCapacityFor(int)} bytes (plus 384 for the head and
+ * padding): 1 MiB at MTU 1500, 8 MiB at MTU 65535, 32 MiB with offloads. Frames take their
+ * own size plus 8 bytes, padded to 8: 1 MiB holds 693 frames of 1500 bytes or 14,543 of 60
+ * (a SYN); 32 MiB holds 511 of 64 KiB or 418,611 SYNs (each after its 10-byte vnet
+ * header). {@link #ringFrameCapacity()} is the worst case, largest frames only.
  *
  * <p>Nothing on the read or write path allocates.
  */
@@ -66,10 +63,6 @@ public final class TunLink implements PacketLink {
     public static final int POLL_TIMEOUT_MS = 50;
     /** Most frames the reader reads per poll(2) wake-up, so one wake-up is bounded. */
     public static final int MAX_READS_PER_WAKEUP = 64;
-    /** The message type id of a frame in the ring. */
-    static final int FRAME_MSG_TYPE_ID = 1;
-    /** Bytes before the frame in a slot: its length, an int. */
-    static final int LENGTH_PREFIX = BitUtil.SIZE_OF_INT;
     /** Maximum-size frames the default ring holds at least. */
     static final int MIN_RING_FRAMES = 64;
     /**
@@ -88,7 +81,7 @@ public final class TunLink implements PacketLink {
     private final int mtu;
     /** {@link VirtioNetHeader#LENGTH} with offloads, else 0: bytes before each packet, both ways. */
     private final int vnetLength;
-    private final OneToOneRingBuffer ring;
+    private final FrameRing ring;
     /** With offloads: iov[0] the vnet header for {@link #send}, iov[1] the packet. */
     private final UnsafeBuffer iov;
     private final UnsafeBuffer sendVnet;
@@ -97,7 +90,7 @@ public final class TunLink implements PacketLink {
     private final AtomicCounter txGsoPackets;
     private final AtomicCounter txCsumPartial;
     private final VirtioNetHeader inVnet = new VirtioNetHeader();
-    private final MessageHandler onMessage = this::onMessage;
+    private final FrameRing.Handler onRecord = this::onRecord;
     private final Reader reader;
     private final Thread readerThread;
     private final AtomicCounter txPackets;
@@ -127,7 +120,7 @@ public final class TunLink implements PacketLink {
     /**
      * Takes over {@code device} (closing this closes it) with a ring of the given data capacity.
      *
-     * @param ringCapacity a power of two, at least 8 slots (Agrona's largest message is capacity / 8)
+     * @param ringCapacity a power of two, room for at least two largest frames
      */
     TunLink(final TunDevice device, final StackCounters counters, final int ringCapacity) {
         this.device = device;
@@ -135,14 +128,7 @@ public final class TunLink implements PacketLink {
         this.mtu = device.mtu();
         final boolean offload = device.config().offload();
         this.vnetLength = offload ? VirtioNetHeader.LENGTH : 0;
-        final int slotLength = LENGTH_PREFIX + vnetLength + maxFrameFor(device.config());
-        if (!BitUtil.isPowerOfTwo(ringCapacity) || ringCapacity / 8 < slotLength) {
-            throw new IllegalArgumentException("ring capacity " + ringCapacity
-                + " must be a power of two of at least 8 * " + slotLength);
-        }
-        final int totalLength = ringCapacity + RingBufferDescriptor.TRAILER_LENGTH;
-        this.ring = new OneToOneRingBuffer(
-            new UnsafeBuffer(BufferUtil.allocateDirectAligned(totalLength, BitUtil.CACHE_LINE_LENGTH)));
+        this.ring = new FrameRing(ringCapacity, vnetLength + maxFrameFor(device.config()));
         this.txPackets = counters.newCounter("tun.tx.packets");
         this.txBytes = counters.newCounter("tun.tx.bytes");
         this.txDropped = counters.newCounter("tun.tx.dropped");
@@ -197,8 +183,7 @@ public final class TunLink implements PacketLink {
     }
 
     static int recordLengthFor(final int maxFrame, final boolean offload) {
-        return BitUtil.align(RecordDescriptor.HEADER_LENGTH + LENGTH_PREFIX
-            + (offload ? VirtioNetHeader.LENGTH : 0) + maxFrame, RecordDescriptor.ALIGNMENT);
+        return FrameRing.recordLength((offload ? VirtioNetHeader.LENGTH : 0) + maxFrame);
     }
 
     /**
@@ -212,7 +197,7 @@ public final class TunLink implements PacketLink {
     /** Frames wait in the ring. */
     @Override
     public boolean hasPending() {
-        return ring.size() > 0;
+        return ring.hasPending();
     }
 
     /** The reader thread runs {@code waker} after committing each frame. */
@@ -231,26 +216,18 @@ public final class TunLink implements PacketLink {
     public int poll(final FrameHandler handler, final int limit) {
         frameHandler = handler;
         try {
-            // A read stops at the ring's end (and skips padding records left by the wrap or by
-            // aborted claims), so it can return fewer, even 0, with frames still waiting: read
-            // once more from the start of the ring.
-            int frames = ring.read(onMessage, limit);
-            if (frames < limit && ring.size() > 0) {
-                frames += ring.read(onMessage, limit - frames);
-            }
-            return frames;
+            return ring.read(onRecord, limit);
         } finally {
             frameHandler = null;
         }
     }
 
-    private void onMessage(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length) {
-        final int frameLength = buffer.getInt(index, ByteOrder.nativeOrder());
+    private void onRecord(final UnsafeBuffer buffer, final int offset, final int frameLength) {
         if (vnetLength == 0) {
-            frameHandler.onFrame(buffer, index + LENGTH_PREFIX, frameLength);
+            frameHandler.onFrame(buffer, offset, frameLength);
         } else {
-            final boolean trusted = inVnet.wrap(buffer, index + LENGTH_PREFIX).checksumTrusted();
-            frameHandler.onFrame(buffer, index + LENGTH_PREFIX + vnetLength, frameLength,
+            final boolean trusted = inVnet.wrap(buffer, offset).checksumTrusted();
+            frameHandler.onFrame(buffer, offset + vnetLength, frameLength,
                 trusted ? FrameHandler.CHECKSUM_TRUSTED : 0);
         }
     }
@@ -418,7 +395,7 @@ public final class TunLink implements PacketLink {
         /** Largest packet read, without the vnet header. */
         private final int maxFrame;
         private final int vnetLength;
-        private final RingBuffer ring;
+        private final FrameRing ring;
         private final long ringAddress;
         private final UnsafeBuffer pollFd = new UnsafeBuffer(BufferUtil.allocateDirectAligned(LibC.POLLFD_LENGTH, 8));
         private final UnsafeBuffer scratch;
@@ -432,7 +409,7 @@ public final class TunLink implements PacketLink {
         /** Run after each committed frame (wakes a parked stack thread); set once before use. */
         private volatile Runnable waker = () -> { };
 
-        Reader(final int fd, final int maxFrame, final int vnetLength, final RingBuffer ring,
+        Reader(final int fd, final int maxFrame, final int vnetLength, final FrameRing ring,
                final StackCounters counters) {
             this.fd = fd;
             this.maxFrame = maxFrame;
@@ -479,26 +456,24 @@ public final class TunLink implements PacketLink {
         private boolean drain(final LibC libc) {
             for (int i = 0; i < MAX_READS_PER_WAKEUP; i++) {
                 final int room = vnetLength + maxFrame;
-                final int index = ring.tryClaim(FRAME_MSG_TYPE_ID, LENGTH_PREFIX + room);
-                if (index > 0) {
-                    final long read = libc.read(fd, ringAddress + index + LENGTH_PREFIX, room);
+                final int offset = ring.claim();
+                if (offset > 0) {
+                    final long read = libc.read(fd, ringAddress + offset, room);
                     if (read < 0) {
-                        ring.abort(index);
-                        return LibC.errno() == LibC.EAGAIN || countError();
+                        return LibC.errno() == LibC.EAGAIN || countError(); // nothing written
                     }
                     // The kernel reports the whole packet even when it truncated it; a vnet
                     // header comes with every packet.
                     if (read > room || read < vnetLength) {
-                        ring.abort(index);
+                        ring.abort(offset, (int) Math.min(read, room));
                         rxErrors.incrementRelease();
                         continue;
                     }
                     final long length = read - vnetLength;
                     if (vnetLength != 0) {
-                        countOffloads(index + LENGTH_PREFIX);
+                        countOffloads(offset);
                     }
-                    ring.buffer().putInt(index, (int) length, ByteOrder.nativeOrder());
-                    ring.commit(index);
+                    ring.commit(offset, (int) read, (int) length);
                     rxPackets.incrementRelease();
                     rxBytes.getAndAddRelease(length);
                     waker.run();
