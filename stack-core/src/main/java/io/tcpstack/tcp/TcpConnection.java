@@ -427,6 +427,9 @@ public final class TcpConnection implements Connection {
         }
         if (state != TcpState.CLOSED && state != TcpState.TIME_WAIT) {
             transmit(nowNs);
+            if (inRecovery && sackOk) {
+                sackRecoveryRule3(nowNs); // after rule (2), new data, had its turn
+            }
             notifyWritable();
         }
         if (ackAfterDelivery && unackedBytes > 0 && isLive()) {
@@ -715,25 +718,40 @@ public final class TcpConnection implements Connection {
     /**
      * RFC 6675 §5 step (C): while cwnd − pipe ≥ 1 SMSS, send NextSeg(). Here rule (1), the
      * lost holes above HighRxt; rule (2), new data, is {@link #transmit}'s, which asks the
-     * same room. Rules (3) and (4) (unSACKed bytes not yet deemed lost, the rescue
-     * retransmission) are not used: the retransmission timer covers them.
+     * same room; rule (3) is {@link #sackRecoveryRule3}, after it. Rule (4), the rescue
+     * retransmission (a MAY), is not used: the retransmission timer covers it.
      */
     private void sackRecoverySend(final long nowNs) {
         for (int guard = 0; guard < 64 && sackRecoveryRoom() >= segmentMss(); guard++) {
-            if (!retransmitNextHole(nowNs)) {
+            if (!retransmitNextHole(nowNs, lostBoundary())) {
                 return;
             }
         }
     }
 
     /**
-     * RFC 6675 §4 NextSeg() rule (1): the first byte above SND.UNA and above what this
-     * recovery already retransmitted (HighRxt) that the peer has not SACKed and that is
-     * deemed lost, sent again as one segment up to the next SACKed range.
+     * RFC 6675 §4 NextSeg() rule (3), once rules (1) and (2) had nothing to send and room is
+     * left: an unSACKed hole above HighRxt and below the highest SACKed byte, not yet deemed
+     * lost, is sent again (SHOULD). Without it a loss near the tail, with too little SACKed
+     * above it to be deemed lost and no new data to send, waited for the RTO.
+     */
+    private void sackRecoveryRule3(final long nowNs) {
+        for (int guard = 0; guard < 64 && sackedRanges > 0 && sackRecoveryRoom() >= segmentMss(); guard++) {
+            if (!retransmitNextHole(nowNs, sackedEnd[sackedRanges - 1])) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * RFC 6675 §4 NextSeg() rules (1) and (3): the first byte above SND.UNA and above what
+     * this recovery already retransmitted (HighRxt) that the peer has not SACKed and that lies
+     * below {@code limit} (the lost boundary for rule 1, the highest SACKed byte for rule 3),
+     * sent again as one segment up to the next SACKed range.
      *
      * @return false if there was no such byte
      */
-    private boolean retransmitNextHole(final long nowNs) {
+    private boolean retransmitNextHole(final long nowNs, final int limit) {
         if (sackedRanges == 0) {
             return false;
         }
@@ -743,14 +761,13 @@ public final class TcpConnection implements Connection {
                 from = sackedEnd[i];
             }
         }
-        final int lost = lostBoundary();
-        if (!Seq.lt(from, lost)) {
+        if (!Seq.lt(from, limit)) {
             return false;
         }
-        int holeEnd = lost;
+        int holeEnd = limit;
         for (int i = 0; i < sackedRanges; i++) {
             if (Seq.gt(sackedStart[i], from)) {
-                holeEnd = Seq.lt(sackedStart[i], lost) ? sackedStart[i] : lost;
+                holeEnd = Seq.lt(sackedStart[i], limit) ? sackedStart[i] : limit;
                 break;
             }
         }

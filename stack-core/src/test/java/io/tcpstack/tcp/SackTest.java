@@ -141,6 +141,22 @@ class SackTest {
     }
 
     @Test
+    void aTailLoss_notYetDeemedLost_isResentByRule3_withoutWaitingForTheRto_rfc6675_4() {
+        establishWithSack();
+        stack.stack.submit(() -> app.connection.send(new UnsafeBuffer(new byte[10 * MSS]), 0, 10 * MSS));
+        stack.run();
+        assertThat(peer.collect()).hasSize(10);
+        final int s = iss + 1;
+        // Segments 0 and 8 lost. Only one segment is SACKed above 8: not deemed lost (IsLost
+        // needs more than 2 SMSS or 3 ranges above). Segment 0 is. No new data to send.
+        final byte[] blocks = TcpPeer.sackOption(s + MSS, s + 8 * MSS, s + 9 * MSS, s + 10 * MSS);
+        final List<Seg> out = peer.send(ACK, PEER_ISN + 1, s, blocks, NONE);
+        // Rule 1 resends 0; rule 2 has nothing; rule 3 resends 8 (cwnd 5 MSS, pipe 2 MSS).
+        assertThat(out).extracting(Seg::seq).containsExactly(s, s + 8 * MSS);
+        assertThat(stack.counter("tcp.timeouts")).isZero();
+    }
+
+    @Test
     void aPartialAck_inRecovery_letsOutWhatThePipeFreed_rfc6675_5() {
         establishWithSack();
         stack.stack.submit(() -> app.connection.send(new UnsafeBuffer(new byte[100_000]), 0, 100_000));
