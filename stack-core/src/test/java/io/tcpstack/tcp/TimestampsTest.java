@@ -103,6 +103,45 @@ class TimestampsTest {
     }
 
     @Test
+    void atExactlyTwentyFourDays_tsRecentIsStillValid_oneNanosecondLaterNot_rfc7323_5_5() {
+        establish();
+        peer.send(ACK | PSH, PEER_ISN + 1, iss + 1, TcpPeer.timestampsOption(2_000_000_000, 0), "new".getBytes());
+        // Both edges of the limit ("exceeds 24 days"): at 24 days the old TSval is still rejected...
+        stack.advanceNs(TcpConnection.PAWS_IDLE_LIMIT_NS);
+        stack.run();
+        final List<Seg> atLimit = peer.send(ACK | PSH, PEER_ISN + 4, iss + 1, TcpPeer.timestampsOption(5, 0),
+            "late".getBytes());
+        assertThat(atLimit.get(0).ack()).as("not taken in at the limit").isEqualTo(PEER_ISN + 4);
+        assertThat(stack.counter("tcp.rx.paws_rejected")).isEqualTo(1);
+        // ...and 1 ns later it is taken (the rejected segment did not refresh TS.Recent's age).
+        stack.advanceNs(1);
+        final List<Seg> past = peer.send(ACK | PSH, PEER_ISN + 4, iss + 1, TcpPeer.timestampsOption(5, 0),
+            "late".getBytes());
+        assertThat(past.get(0).ack()).as("taken in past the limit").isEqualTo(PEER_ISN + 8);
+        assertThat(past.get(0).tsEcr()).isEqualTo(5);
+        assertThat(app.received.toString()).isEqualTo("newlate");
+        assertThat(stack.counter("tcp.rx.paws_rejected")).isEqualTo(1);
+    }
+
+    @Test
+    void theIdleTime_countsFromTheLastUpdateOfTsRecent_notFromTheHandshake_rfc7323_5_5() {
+        establish();
+        // Day 20: a segment moves TS.Recent on, and with it the time TS.Recent was set.
+        stack.advanceNs(java.util.concurrent.TimeUnit.DAYS.toNanos(20));
+        stack.run();
+        peer.send(ACK | PSH, PEER_ISN + 1, iss + 1, TcpPeer.timestampsOption(2_000_000_000, 0), "new".getBytes());
+        // Day 40: 40 days after the handshake but 20 after that update: TS.Recent is valid.
+        stack.advanceNs(java.util.concurrent.TimeUnit.DAYS.toNanos(20));
+        stack.run();
+        final List<Seg> out = peer.send(ACK | PSH, PEER_ISN + 4, iss + 1, TcpPeer.timestampsOption(5, 0),
+            "old".getBytes());
+        assertThat(out.get(0).ack()).as("an old duplicate still").isEqualTo(PEER_ISN + 4);
+        assertThat(out.get(0).tsEcr()).as("TS.Recent kept").isEqualTo(2_000_000_000);
+        assertThat(app.received.toString()).isEqualTo("new");
+        assertThat(stack.counter("tcp.rx.paws_rejected")).isEqualTo(1);
+    }
+
+    @Test
     void inTimeWait_theAckOfARetransmittedFin_carriesTimestampsToo_rfc7323_3_2() {
         establish();
         stack.stack.submit(() -> app.connection.close());
