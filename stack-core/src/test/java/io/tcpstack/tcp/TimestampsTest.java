@@ -166,6 +166,43 @@ class TimestampsTest {
     }
 
     @Test
+    void inTimeWait_anOlderTsval_doesNotTakeTsRecentBack_rfc7323_4_3() {
+        establish();
+        stack.stack.submit(() -> app.connection.close());
+        stack.run();
+        final Seg fin = peer.collect().get(0);
+        peer.send(ACK | TcpPeer.FIN, PEER_ISN + 1, fin.seq() + 1, TcpPeer.timestampsOption(1100, fin.tsVal()), NONE);
+        assertThat(stack.counter("tcp.timewait.current")).isEqualTo(1);
+        // A delayed duplicate of an earlier FIN, with an older TSval: ACKed, TSecr unchanged.
+        final List<Seg> again = peer.send(ACK | TcpPeer.FIN, PEER_ISN + 1, fin.seq() + 1,
+            TcpPeer.timestampsOption(1050, fin.tsVal()), NONE);
+        assertThat(again).hasSize(1);
+        assertThat(again.get(0).hasTimestamps()).isTrue();
+        assertThat(again.get(0).tsEcr()).as("TS.Recent only moves forward").isEqualTo(1100);
+    }
+
+    @Test
+    void inTimeWait_withoutTimestampsAgreed_theAckCarriesNone_rfc7323_3_2() {
+        stack.stack.listen(PORT, 16, () -> app);
+        final Seg plain = peer.syn(PEER_ISN, 1460).get(0);
+        assertThat(plain.hasTimestamps()).isFalse();
+        iss = plain.seq();
+        peer.send(ACK, PEER_ISN + 1, iss + 1, NONE);
+        stack.stack.submit(() -> app.connection.close());
+        stack.run();
+        final Seg fin = peer.collect().get(0);
+        assertThat(peer.send(ACK | TcpPeer.FIN, PEER_ISN + 1, fin.seq() + 1, NONE).get(0).hasTimestamps()).isFalse();
+        assertThat(stack.counter("tcp.timewait.current")).isEqualTo(1);
+        // The FIN again, now with a TSopt the SYN never offered: ignored (RFC 7323 §3.2).
+        final List<Seg> again = peer.send(ACK | TcpPeer.FIN, PEER_ISN + 1, fin.seq() + 1,
+            TcpPeer.timestampsOption(1200, 0), NONE);
+        assertThat(again).hasSize(1);
+        assertThat(again.get(0).ack()).isEqualTo(PEER_ISN + 2);
+        assertThat(again.get(0).hasTimestamps()).as("not agreed: never sent").isFalse();
+        assertThat(stack.counter("tcp.timewait.fin_reacked")).isEqualTo(1);
+    }
+
+    @Test
     void theEchoedTimestamp_givesAnRttSample_evenForARetransmittedSegment_rfc7323_4_1() {
         establish();
         final TcpConnection c = (TcpConnection) app.connection;
