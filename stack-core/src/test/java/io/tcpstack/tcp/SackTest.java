@@ -236,6 +236,30 @@ class SackTest {
     }
 
     @Test
+    void threeSackedRanges_ofSmallSegments_meanLoss_onTheFirstDuplicateAck_rfc6675_5_step2() {
+        establishWithSack();
+        stack.stack.submit(() -> {
+            app.connection.noDelay(true);
+            for (int i = 0; i < 6; i++) {
+                app.connection.send(new UnsafeBuffer(new byte[100]), 0, 100);
+            }
+        });
+        stack.run();
+        assertThat(peer.collect()).hasSize(6);
+        final int s = iss + 1;
+        // Segments 1, 3 and 5 arrived: three discontiguous SACKed ranges, only 300 bytes.
+        // IsLost(HighACK + 1) (RFC 6675 §4: DupThresh ranges above it) says segment 0 is
+        // lost, so recovery starts on this first duplicate ACK, not on the third.
+        final List<Seg> out = peer.send(ACK, PEER_ISN + 1, s,
+            TcpPeer.sackOption(s + 100, s + 200, s + 300, s + 400, s + 500, s + 600), NONE);
+        assertThat(stack.counter("tcp.fast_retransmits")).isEqualTo(1);
+        assertThat(out).extracting(Seg::seq).as("each hole, once").containsExactly(s, s + 200, s + 400);
+        // §5 step (4.3): the first retransmission is the segment at HighACK + 1, not the
+        // SACKed data after it.
+        assertThat(out).allSatisfy(seg -> assertThat(seg.data()).hasSize(100));
+    }
+
+    @Test
     void aPartialAck_inRecovery_letsOutWhatThePipeFreed_rfc6675_5() {
         establishWithSack();
         stack.stack.submit(() -> app.connection.send(new UnsafeBuffer(new byte[100_000]), 0, 100_000));
