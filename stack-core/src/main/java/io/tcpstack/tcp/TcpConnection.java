@@ -551,7 +551,7 @@ public final class TcpConnection implements Connection {
         if (sackOk) {
             sackRecoverySend(nowNs); // RFC 6675 §5 step (C): as for any ACK in recovery
         } else {
-            retransmitFirstUnacknowledged(nowNs);
+            retransmitFirstUnacknowledged(nowNs, Integer.MAX_VALUE);
         }
         if (!partialAckSeen) {
             partialAckSeen = true;
@@ -570,10 +570,11 @@ public final class TcpConnection implements Connection {
             }
             return;
         }
-        // Step 2: the third duplicate (or, with SACK, more than two segments' worth SACKed
-        // above SND.UNA: RFC 6675 IsLost), and the ACK covers more than the last recovery
-        // point (otherwise these duplicates are likely echoes of our retransmissions: step 1A).
-        final boolean lost = dupAcks == 3 || (sackOk && dupAcks < 3 && sackedBytes() > 2 * sendMss);
+        // Step 2: the third duplicate, or with SACK IsLost(HighACK + 1) (RFC 6675 §5 step 2:
+        // more than two segments' worth, or three discontiguous ranges, SACKed above SND.UNA),
+        // and the ACK covers more than the last recovery point (otherwise these duplicates
+        // are likely echoes of our retransmissions: step 1A).
+        final boolean lost = dupAcks == 3 || (sackOk && dupAcks < 3 && Seq.gt(lostBoundary(), sndUna));
         if (lost && Seq.gt(sndUna, recover)) {
             dupAcks = 3;
             inRecovery = true;
@@ -581,8 +582,12 @@ public final class TcpConnection implements Connection {
             recover = sndNxt - 1;
             cc.onFastRetransmit(sndNxt - sndUna);
             layer.countFastRetransmit();
-            retransmitFirstUnacknowledged(nowNs);
-            highRxt = sndUna + Math.min(segmentMss(), sndNxt - sndUna);
+            // RFC 6675 §5 step (4.3): the segment at HighACK + 1, which ends where the data the
+            // peer SACKed begins; HighRxt its last byte.
+            final int firstHole = sackOk && sackedRanges > 0 && Seq.gt(sackedStart[0], sndUna)
+                ? sackedStart[0] - sndUna : Integer.MAX_VALUE;
+            retransmitFirstUnacknowledged(nowNs, firstHole);
+            highRxt = sndUna + Math.min(Math.min(segmentMss(), sndNxt - sndUna), firstHole);
             if (sackOk) {
                 sackRecoverySend(nowNs); // RFC 6675 §5 step (4.4): more if pipe allows
             }
@@ -652,14 +657,6 @@ public final class TcpConnection implements Connection {
         sackedStart[i] = left;
         sackedEnd[i] = right;
         sackedRanges += shift;
-    }
-
-    int sackedBytes() {
-        int bytes = 0;
-        for (int i = 0; i < sackedRanges; i++) {
-            bytes += sackedEnd[i] - sackedStart[i];
-        }
-        return bytes;
     }
 
     /**
@@ -785,11 +782,14 @@ public final class TcpConnection implements Connection {
         return true;
     }
 
-    /** Sends the first unacknowledged segment again (fast retransmit, partial ACK), SND.NXT unchanged. */
-    private void retransmitFirstUnacknowledged(final long nowNs) {
+    /**
+     * Sends the first unacknowledged segment again (fast retransmit, partial ACK), SND.NXT
+     * unchanged: at most SMSS and {@code maxLength} bytes of data.
+     */
+    private void retransmitFirstUnacknowledged(final long nowNs, final int maxLength) {
         final boolean finOut = finSent && Seq.gt(sndNxt, finSeq);
         final int dataOut = sndNxt - sndUna - (finOut ? 1 : 0);
-        final int length = Math.min(segmentMss(), dataOut);
+        final int length = Math.min(Math.min(segmentMss(), dataOut), maxLength);
         rttStartNs = NO_SAMPLE; // Karn: no sample across a retransmission
         layer.countRetransmit();
         if (length > 0) {

@@ -1100,7 +1100,7 @@ public final class TcpLayer {
                 p += putTimestamps(o, p);
             }
             if (sackFrom != null && sackFrom.receiveBuffer != null && sackFrom.receiveBuffer.hasOutOfOrder()) {
-                p += writeSackBlocks(o, p, sackFrom, sackFrom.tsOk ? 3 : TcpOptions.MAX_SACK_BLOCKS);
+                p += writeSackBlocks(o, p, sackFrom, maxSackBlocks(sackFrom));
             }
         }
         tsPending = false;
@@ -1137,14 +1137,6 @@ public final class TcpLayer {
     }
 
     /**
-     * RFC 2018 §3-4: up to four SACK blocks for the out-of-order data held, the block with the
-     * most recently received segment first, the others after it in sequence order. On every
-     * segment while out-of-order data is held, data segments too: their data was shortened
-     * to leave the room ({@link TcpConnection#segmentMss()}).
-     *
-     * @return bytes written (NOP, NOP, kind, length, 8 per block)
-     */
-    /**
      * Bytes of the SACK option the next segment of {@code c} carries (RFC 2018 §3: NOP, NOP,
      * kind, length, 8 per block; at most 3 blocks beside timestamps, 4 without): 0 unless
      * SACK was agreed and out-of-order data is held.
@@ -1153,9 +1145,26 @@ public final class TcpLayer {
         if (!c.sackOk || c.receiveBuffer == null || !c.receiveBuffer.hasOutOfOrder()) {
             return 0;
         }
-        return 4 + 8 * Math.min(c.receiveBuffer.outOfOrderRangeCount(), c.tsOk ? 3 : TcpOptions.MAX_SACK_BLOCKS);
+        return 4 + 8 * Math.min(c.receiveBuffer.outOfOrderRangeCount(), maxSackBlocks(c));
     }
 
+    /**
+     * RFC 2018 §3: the blocks that fit in the 40 bytes of options: 4, or 3 beside the
+     * timestamps option (RFC 7323 §3.2: on every segment once agreed). One rule for both
+     * {@link #sackOptionLength}, which sizes the data, and {@link #emit}, which writes them.
+     */
+    private static int maxSackBlocks(final TcpConnection c) {
+        return c.tsOk ? 3 : TcpOptions.MAX_SACK_BLOCKS;
+    }
+
+    /**
+     * RFC 2018 §3-4: up to four SACK blocks for the out-of-order data held, the block with the
+     * most recently received segment first, the others after it in sequence order. On every
+     * segment while out-of-order data is held, data segments too: their data was shortened
+     * to leave the room ({@link TcpConnection#segmentMss()}).
+     *
+     * @return bytes written (NOP, NOP, kind, length, 8 per block)
+     */
     private static int writeSackBlocks(final MutableDirectBuffer o, final int p, final TcpConnection c,
         final int maxBlocks) {
         final ReceiveBuffer rb = c.receiveBuffer;

@@ -1,8 +1,10 @@
 package io.tcpstack.tcp;
 
 import static io.tcpstack.testing.TcpPeer.ACK;
+import static io.tcpstack.testing.TcpPeer.SYN;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.ByteBuffer;
 import java.util.List;
 
 import org.agrona.concurrent.UnsafeBuffer;
@@ -38,6 +40,33 @@ class SackTest {
         iss = synAck.seq();
         peer.window = 65535;
         peer.send(ACK, PEER_ISN + 1, iss + 1, NONE);
+    }
+
+    /** MSS, SACK-permitted and timestamps in the SYN (TSval 1000), as Linux sends them. */
+    void establishWithSackAndTimestamps() {
+        stack.stack.listen(PORT, 16, () -> app);
+        final byte[] options = ByteBuffer.allocate(20).put(new byte[] {2, 4, (byte) (MSS >>> 8), (byte) MSS, 1, 1, 4, 2})
+            .put(TcpPeer.timestampsOption(1000, 0)).array();
+        final Seg synAck = peer.send(SYN, PEER_ISN, 0, options, NONE).get(0);
+        assertThat(synAck.sackPermitted()).isTrue();
+        assertThat(synAck.hasTimestamps()).isTrue();
+        iss = synAck.seq();
+        peer.window = 65535;
+        peer.send(ACK, PEER_ISN + 1, iss + 1, TcpPeer.timestampsOption(1001, synAck.tsVal()), NONE);
+    }
+
+    /** Bytes of [from, to) that the segments carry (each counted as often as sent). */
+    private static int bytesSentIn(final List<Seg> segs, final int from, final int to) {
+        int bytes = 0;
+        for (final Seg seg : segs) {
+            final int a = Seq.gt(seg.seq(), from) ? seg.seq() : from;
+            final int end = seg.seq() + seg.data().length;
+            final int b = Seq.lt(end, to) ? end : to;
+            if (Seq.lt(a, b)) {
+                bytes += b - a;
+            }
+        }
+        return bytes;
     }
 
     @Test
@@ -117,6 +146,56 @@ class SackTest {
     }
 
     @Test
+    void withTimestamps_dataSegmentsCarryAtMostThreeBlocks_andTheDataLeavesRoomForBoth_rfc2018_3_rfc6691() {
+        establishWithSackAndTimestamps();
+        final int base = PEER_ISN + 1;
+        for (int k = 0; k < 4; k++) { // four ranges held out of order, the one at +7000 the latest
+            peer.send(ACK, base + 1000 + 2000 * k, iss + 1, TcpPeer.timestampsOption(1002 + k, 0), new byte[100]);
+        }
+        stack.stack.submit(() -> app.connection.send(new UnsafeBuffer(new byte[5000]), 0, 5000));
+        stack.run();
+        final List<Seg> out = peer.collect();
+        assertThat(out).hasSizeGreaterThan(1).allSatisfy(seg -> {
+            assertThat(seg.hasTimestamps()).isTrue();
+            // RFC 2018 §3: beside timestamps (12 bytes) there is room for 3 blocks (4 + 24):
+            // 40 bytes, all a TCP header holds.
+            assertThat(seg.sack()).hasSize(6);
+            assertThat(seg.sack()[0]).as("the latest block first (RFC 2018 §4)").isEqualTo(base + 7000);
+            // RFC 6691: the MSS counts data only; both options come out of it.
+            assertThat(seg.data().length + 12 + 4 + 4 * seg.sack().length).isLessThanOrEqualTo(MSS);
+        });
+        assertThat(out.get(0).data()).hasSize(MSS - 12 - 28);
+        assertThat(stack.counter("ip.tx.fragments")).as("no segment outgrew the MTU").isZero();
+    }
+
+    @Test
+    void retransmissions_whileOutOfOrderDataIsHeld_carryTheBlocks_andShrinkToo_rfc2018_4_rfc6675_5() {
+        establishWithSack();
+        stack.stack.submit(() -> app.connection.send(new UnsafeBuffer(new byte[100_000]), 0, 100_000));
+        stack.run();
+        final List<Seg> first = peer.collect();
+        assertThat(first).hasSize(10).allSatisfy(seg -> assertThat(seg.data()).hasSize(MSS)); // nothing held yet
+        final int s = iss + 1;
+        final int base = PEER_ISN + 1;
+        // Now the stack holds a segment of the peer's out of order...
+        peer.send(ACK, base + 1000, s, new byte[100]);
+        // ...when the peer reports segments 0 and 3 of ours lost: fast retransmit (the first
+        // unacknowledged segment) and the holes (RFC 6675 §5, NextSeg rule 1), all sent again
+        // with less data than the first time, to leave room for the block.
+        final List<Seg> fast = peer.send(ACK, base, s,
+            TcpPeer.sackOption(s + MSS, s + 3 * MSS, s + 4 * MSS, s + 10 * MSS), NONE);
+        assertThat(fast).hasSizeGreaterThan(2).allSatisfy(seg -> {
+            assertThat(seg.sack()).containsExactly(base + 1000, base + 1100);
+            assertThat(seg.data().length + 4 + 4 * seg.sack().length).isLessThanOrEqualTo(MSS);
+        });
+        assertThat(bytesSentIn(fast, s, s + MSS)).as("hole 0 resent whole, once").isEqualTo(MSS);
+        assertThat(bytesSentIn(fast, s + 3 * MSS, s + 4 * MSS)).as("hole 3 resent whole, once").isEqualTo(MSS);
+        assertThat(bytesSentIn(fast, s + MSS, s + 3 * MSS) + bytesSentIn(fast, s + 4 * MSS, s + 10 * MSS))
+            .as("nothing SACKed resent").isZero();
+        assertThat(stack.counter("ip.tx.fragments")).as("no segment outgrew the MTU").isZero();
+    }
+
+    @Test
     void theSenderResendsEveryHoleTheBlocksReveal_withoutWaitingAnRttPerHole_rfc6675() {
         establishWithSack();
         stack.stack.submit(() -> app.connection.send(new UnsafeBuffer(new byte[100_000]), 0, 100_000));
@@ -154,6 +233,30 @@ class SackTest {
         // Rule 1 resends 0; rule 2 has nothing; rule 3 resends 8 (cwnd 5 MSS, pipe 2 MSS).
         assertThat(out).extracting(Seg::seq).containsExactly(s, s + 8 * MSS);
         assertThat(stack.counter("tcp.timeouts")).isZero();
+    }
+
+    @Test
+    void threeSackedRanges_ofSmallSegments_meanLoss_onTheFirstDuplicateAck_rfc6675_5_step2() {
+        establishWithSack();
+        stack.stack.submit(() -> {
+            app.connection.noDelay(true);
+            for (int i = 0; i < 6; i++) {
+                app.connection.send(new UnsafeBuffer(new byte[100]), 0, 100);
+            }
+        });
+        stack.run();
+        assertThat(peer.collect()).hasSize(6);
+        final int s = iss + 1;
+        // Segments 1, 3 and 5 arrived: three discontiguous SACKed ranges, only 300 bytes.
+        // IsLost(HighACK + 1) (RFC 6675 §4: DupThresh ranges above it) says segment 0 is
+        // lost, so recovery starts on this first duplicate ACK, not on the third.
+        final List<Seg> out = peer.send(ACK, PEER_ISN + 1, s,
+            TcpPeer.sackOption(s + 100, s + 200, s + 300, s + 400, s + 500, s + 600), NONE);
+        assertThat(stack.counter("tcp.fast_retransmits")).isEqualTo(1);
+        assertThat(out).extracting(Seg::seq).as("each hole, once").containsExactly(s, s + 200, s + 400);
+        // §5 step (4.3): the first retransmission is the segment at HighACK + 1, not the
+        // SACKed data after it.
+        assertThat(out).allSatisfy(seg -> assertThat(seg.data()).hasSize(100));
     }
 
     @Test

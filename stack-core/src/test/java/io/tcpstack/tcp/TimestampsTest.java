@@ -103,6 +103,45 @@ class TimestampsTest {
     }
 
     @Test
+    void atExactlyTwentyFourDays_tsRecentIsStillValid_oneNanosecondLaterNot_rfc7323_5_5() {
+        establish();
+        peer.send(ACK | PSH, PEER_ISN + 1, iss + 1, TcpPeer.timestampsOption(2_000_000_000, 0), "new".getBytes());
+        // Both edges of the limit ("exceeds 24 days"): at 24 days the old TSval is still rejected...
+        stack.advanceNs(TcpConnection.PAWS_IDLE_LIMIT_NS);
+        stack.run();
+        final List<Seg> atLimit = peer.send(ACK | PSH, PEER_ISN + 4, iss + 1, TcpPeer.timestampsOption(5, 0),
+            "late".getBytes());
+        assertThat(atLimit.get(0).ack()).as("not taken in at the limit").isEqualTo(PEER_ISN + 4);
+        assertThat(stack.counter("tcp.rx.paws_rejected")).isEqualTo(1);
+        // ...and 1 ns later it is taken (the rejected segment did not refresh TS.Recent's age).
+        stack.advanceNs(1);
+        final List<Seg> past = peer.send(ACK | PSH, PEER_ISN + 4, iss + 1, TcpPeer.timestampsOption(5, 0),
+            "late".getBytes());
+        assertThat(past.get(0).ack()).as("taken in past the limit").isEqualTo(PEER_ISN + 8);
+        assertThat(past.get(0).tsEcr()).isEqualTo(5);
+        assertThat(app.received.toString()).isEqualTo("newlate");
+        assertThat(stack.counter("tcp.rx.paws_rejected")).isEqualTo(1);
+    }
+
+    @Test
+    void theIdleTime_countsFromTheLastUpdateOfTsRecent_notFromTheHandshake_rfc7323_5_5() {
+        establish();
+        // Day 20: a segment moves TS.Recent on, and with it the time TS.Recent was set.
+        stack.advanceNs(java.util.concurrent.TimeUnit.DAYS.toNanos(20));
+        stack.run();
+        peer.send(ACK | PSH, PEER_ISN + 1, iss + 1, TcpPeer.timestampsOption(2_000_000_000, 0), "new".getBytes());
+        // Day 40: 40 days after the handshake but 20 after that update: TS.Recent is valid.
+        stack.advanceNs(java.util.concurrent.TimeUnit.DAYS.toNanos(20));
+        stack.run();
+        final List<Seg> out = peer.send(ACK | PSH, PEER_ISN + 4, iss + 1, TcpPeer.timestampsOption(5, 0),
+            "old".getBytes());
+        assertThat(out.get(0).ack()).as("an old duplicate still").isEqualTo(PEER_ISN + 4);
+        assertThat(out.get(0).tsEcr()).as("TS.Recent kept").isEqualTo(2_000_000_000);
+        assertThat(app.received.toString()).isEqualTo("new");
+        assertThat(stack.counter("tcp.rx.paws_rejected")).isEqualTo(1);
+    }
+
+    @Test
     void inTimeWait_theAckOfARetransmittedFin_carriesTimestampsToo_rfc7323_3_2() {
         establish();
         stack.stack.submit(() -> app.connection.close());
@@ -123,6 +162,43 @@ class TimestampsTest {
         assertThat(again.get(0).hasTimestamps()).as("TSopt on every segment but RST").isTrue();
         assertThat(again.get(0).tsEcr()).as("TS.Recent brought forward").isEqualTo(1200);
         assertThat(again.get(0).tsVal() - ack.tsVal()).as("our clock, 100 ms on").isEqualTo(100);
+        assertThat(stack.counter("tcp.timewait.fin_reacked")).isEqualTo(1);
+    }
+
+    @Test
+    void inTimeWait_anOlderTsval_doesNotTakeTsRecentBack_rfc7323_4_3() {
+        establish();
+        stack.stack.submit(() -> app.connection.close());
+        stack.run();
+        final Seg fin = peer.collect().get(0);
+        peer.send(ACK | TcpPeer.FIN, PEER_ISN + 1, fin.seq() + 1, TcpPeer.timestampsOption(1100, fin.tsVal()), NONE);
+        assertThat(stack.counter("tcp.timewait.current")).isEqualTo(1);
+        // A delayed duplicate of an earlier FIN, with an older TSval: ACKed, TSecr unchanged.
+        final List<Seg> again = peer.send(ACK | TcpPeer.FIN, PEER_ISN + 1, fin.seq() + 1,
+            TcpPeer.timestampsOption(1050, fin.tsVal()), NONE);
+        assertThat(again).hasSize(1);
+        assertThat(again.get(0).hasTimestamps()).isTrue();
+        assertThat(again.get(0).tsEcr()).as("TS.Recent only moves forward").isEqualTo(1100);
+    }
+
+    @Test
+    void inTimeWait_withoutTimestampsAgreed_theAckCarriesNone_rfc7323_3_2() {
+        stack.stack.listen(PORT, 16, () -> app);
+        final Seg plain = peer.syn(PEER_ISN, 1460).get(0);
+        assertThat(plain.hasTimestamps()).isFalse();
+        iss = plain.seq();
+        peer.send(ACK, PEER_ISN + 1, iss + 1, NONE);
+        stack.stack.submit(() -> app.connection.close());
+        stack.run();
+        final Seg fin = peer.collect().get(0);
+        assertThat(peer.send(ACK | TcpPeer.FIN, PEER_ISN + 1, fin.seq() + 1, NONE).get(0).hasTimestamps()).isFalse();
+        assertThat(stack.counter("tcp.timewait.current")).isEqualTo(1);
+        // The FIN again, now with a TSopt the SYN never offered: ignored (RFC 7323 §3.2).
+        final List<Seg> again = peer.send(ACK | TcpPeer.FIN, PEER_ISN + 1, fin.seq() + 1,
+            TcpPeer.timestampsOption(1200, 0), NONE);
+        assertThat(again).hasSize(1);
+        assertThat(again.get(0).ack()).isEqualTo(PEER_ISN + 2);
+        assertThat(again.get(0).hasTimestamps()).as("not agreed: never sent").isFalse();
         assertThat(stack.counter("tcp.timewait.fin_reacked")).isEqualTo(1);
     }
 
