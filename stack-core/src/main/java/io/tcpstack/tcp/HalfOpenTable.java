@@ -5,10 +5,9 @@ import org.agrona.collections.Long2LongHashMap;
 /**
  * A listener's SYN backlog: the half-open connections (RFC 9293 SYN-RECEIVED, passive
  * side) as small records in parallel primitive arrays, not as full connections, so that a
- * SYN flood costs a bounded, small amount of memory (RFC 4987 §3.2, §3.4): about
- * {@value #BYTES_PER_ENTRY_ESTIMATE} bytes per entry (measured in
- * {@code HalfOpenTableTest}). Buffers and handlers are only taken when the handshake
- * completes.
+ * SYN flood costs a bounded, small amount of memory (RFC 4987 §3.2, §3.4): about 92
+ * bytes per entry with its index entry (measured in {@code SynDefencesTest}). Buffers and
+ * handlers are only taken when the handshake completes.
  *
  * <p>SYN-ACK retransmission timers need no wheel: an entry with {@code r} retransmissions
  * behind it waits {@code rto << r}, the same for every entry with the same {@code r}, so
@@ -18,7 +17,6 @@ import org.agrona.collections.Long2LongHashMap;
  * <p>Stack thread only.
  */
 final class HalfOpenTable {
-    static final int BYTES_PER_ENTRY_ESTIMATE = 80;
     static final int NONE = -1;
 
     private final int capacity;
