@@ -114,7 +114,7 @@ final class Cubic implements CongestionControl {
 
     @Override
     public void onRecoveryEnd(final int flightSize) {
-        cwnd = Math.min(ssthresh, Math.max(flightSize, smss) + smss);
+        cwnd = ssthresh; // RFC 6582 §3.2 step 3 option (2), as NewReno
     }
 
     @Override

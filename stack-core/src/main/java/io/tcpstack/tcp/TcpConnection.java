@@ -100,6 +100,8 @@ public final class TcpConnection implements Connection {
     // RFC 5681 / RFC 6582 congestion control and loss recovery
     CongestionControl cc;
     int dupAcks;
+    /** Bytes sent by Limited Transmit since the last new ACK: not part of FlightSize at recovery. */
+    int limitedTransmitBytes;
     boolean inRecovery;
     boolean partialAckSeen;
     int recover;
@@ -468,14 +470,16 @@ public final class TcpConnection implements Connection {
             layer.challengeAck(this, nowNs);
             return false;
         }
-        if (sackOk && seg.options.sackBlocks() > 0) {
-            updateScoreboard(seg.options, seg.ack);
-        }
-        // RFC 5681 §2: a duplicate ACK acknowledges nothing new, carries no data, SYN or
-        // FIN, leaves the window as it was, while data is outstanding.
+        final boolean withSack = sackOk && seg.options.sackBlocks() > 0;
+        final boolean newSackInfo = withSack && updateScoreboard(seg.options, seg.ack);
+        // A duplicate ACK acknowledges nothing new and carries no data, SYN or FIN while data
+        // is outstanding, and then: with SACK blocks, it SACKs something new (RFC 6675 §2);
+        // without, it leaves the window as it was (RFC 5681 §2). A receiver whose window grows
+        // with every segment it takes (Linux's autotuning does) sends no RFC 5681 duplicates
+        // at all: with the window rule alone the losses it SACKs waited for the RTO.
         final boolean duplicate = seg.ack == sndUna && seg.dataLength == 0
-            && !seg.has(TcpHeader.SYN | TcpHeader.FIN) && (seg.window << sndWindowScale) == sndWnd
-            && sndNxt != sndUna;
+            && !seg.has(TcpHeader.SYN | TcpHeader.FIN) && sndNxt != sndUna
+            && (withSack ? newSackInfo : (seg.window << sndWindowScale) == sndWnd);
         if (Seq.gt(seg.ack, sndUna)) {
             if (rttStartNs == NO_SAMPLE && tsOk && seg.options.hasTimestamps() && seg.options.tsEcr() != 0) {
                 // RFC 7323 §4.1: the echoed timestamp dates the segment even after a retransmission.
@@ -536,6 +540,7 @@ public final class TcpConnection implements Connection {
     /** RFC 6582 §3.2 steps 3 and 5, or RFC 5681 §3.1 growth outside recovery. */
     private void onNewAck(final int ack, final int ackedSeq, final long nowNs) {
         dupAcks = 0;
+        limitedTransmitBytes = 0;
         if (!inRecovery) {
             cc.onAck(ackedSeq, nowNs, srttNs);
             return;
@@ -580,7 +585,8 @@ public final class TcpConnection implements Connection {
             inRecovery = true;
             partialAckSeen = false;
             recover = sndNxt - 1;
-            cc.onFastRetransmit(sndNxt - sndUna);
+            // RFC 5681 §3.2 step 2: FlightSize without what Limited Transmit sent.
+            cc.onFastRetransmit(sndNxt - sndUna - limitedTransmitBytes);
             layer.countFastRetransmit();
             // RFC 6675 §5 step (4.3): the segment at HighACK + 1, which ends where the data the
             // peer SACKed begins; HighRxt its last byte.
@@ -599,9 +605,10 @@ public final class TcpConnection implements Connection {
      * outside (SND.UNA, SND.NXT] are ignored (RFC 2018 §8 caution); ranges at or below the
      * cumulative ACK are dropped.
      */
-    private void updateScoreboard(final io.tcpstack.wire.TcpOptions options, final int ack) {
+    private boolean updateScoreboard(final io.tcpstack.wire.TcpOptions options, final int ack) {
         final int una = Seq.gt(ack, sndUna) ? ack : sndUna;
         pruneScoreboard(una);
+        boolean news = false;
         for (int b = 0; b < options.sackBlocks(); b++) {
             int left = options.sackLeft(b);
             final int right = options.sackRight(b);
@@ -611,8 +618,9 @@ public final class TcpConnection implements Connection {
             if (Seq.lt(left, una)) {
                 left = una;
             }
-            addSacked(left, right);
+            news |= addSacked(left, right);
         }
+        return news;
     }
 
     private void pruneScoreboard(final int una) {
@@ -627,11 +635,17 @@ public final class TcpConnection implements Connection {
         sackedRanges = kept;
     }
 
-    /** Inserts [left, right), merging with the ranges it overlaps or touches; keeps the lowest ranges when full. */
-    private void addSacked(int left, int right) {
+    /**
+     * Inserts [left, right), merging with the ranges it overlaps or touches; keeps the lowest
+     * ranges when full. Returns false if the scoreboard held all of it already.
+     */
+    private boolean addSacked(int left, int right) {
         int i = 0;
         while (i < sackedRanges && Seq.lt(sackedEnd[i], left)) {
             i++;
+        }
+        if (i < sackedRanges && !Seq.gt(sackedStart[i], left) && !Seq.lt(sackedEnd[i], right)) {
+            return false;
         }
         int j = i;
         while (j < sackedRanges && !Seq.gt(sackedStart[j], right)) {
@@ -646,7 +660,7 @@ public final class TcpConnection implements Connection {
         final int removed = j - i;
         if (removed == 0 && sackedRanges == MAX_SACKED_RANGES) {
             if (i == MAX_SACKED_RANGES) {
-                return; // above every range kept, and no room: forget it (the peer repeats it)
+                return true; // above every range kept, and no room: forget it (the peer repeats it)
             }
             sackedRanges--; // drop the highest range to make room
         }
@@ -657,6 +671,7 @@ public final class TcpConnection implements Connection {
         sackedStart[i] = left;
         sackedEnd[i] = right;
         sackedRanges += shift;
+        return true;
     }
 
     /**
@@ -992,6 +1007,16 @@ public final class TcpConnection implements Connection {
         return length >= maxSndWnd / 2;
     }
 
+    /**
+     * RFC 5681 §3.2 step 1 (Limited Transmit, RFC 3042): on the first and second duplicate
+     * ACK, one segment each of data never sent before may go beyond cwnd, which stays as it
+     * is. With a small window a single loss otherwise brings fewer than three duplicates and
+     * waits for the RTO (seen against Linux at 1 % loss: 200 ms stalls, cwnd ~3 segments).
+     */
+    private int limitedTransmitRoom(final int mss) {
+        return !inRecovery && dupAcks > 0 && sndNxt == sndMax ? Math.min(dupAcks, 2) * mss : 0;
+    }
+
     private void transmit(final long nowNs, final boolean force) {
         if (state != TcpState.ESTABLISHED && state != TcpState.CLOSE_WAIT && state != TcpState.FIN_WAIT_1
             && state != TcpState.CLOSING && state != TcpState.LAST_ACK) {
@@ -1008,9 +1033,10 @@ public final class TcpConnection implements Connection {
             final int unsent = sendBuffer.size() - inFlight;
             // RFC 5681 §3.1: at most min(cwnd, rwnd) outstanding; in recovery with SACK, RFC
             // 6675 §5 rule (2): new data only as far as cwnd − pipe lets it.
+            final int limited = limitedTransmitRoom(mss);
             final int windowLeft = inRecovery && sackOk
                 ? Math.min(sndUna + sndWnd - sndNxt, sackRecoveryRoom())
-                : sndUna + Math.min(sndWnd, cc.cwnd()) - sndNxt;
+                : sndUna + Math.min(sndWnd, cc.cwnd() + limited) - sndNxt;
             if (unsent > 0 && windowLeft > 0) {
                 int length = Math.min(Math.min(unsent, windowLeft), maxSegmentData);
                 if (length > mss && length != unsent) {
@@ -1037,6 +1063,9 @@ public final class TcpConnection implements Connection {
                 }
                 layer.sendData(this, sndNxt, flags, inFlight, length, nowNs);
                 lastSendNs = nowNs;
+                if (limited > 0) {
+                    limitedTransmitBytes += length;
+                }
                 if (rttStartNs == NO_SAMPLE && !Seq.lt(sndNxt, sndMax)) {
                     rttSeq = sndNxt; // new data only: never time a retransmission (Karn)
                     rttStartNs = nowNs;
@@ -1244,6 +1273,7 @@ public final class TcpConnection implements Connection {
                     cc.onRetransmitTimeout(sndNxt - sndUna);
                     inRecovery = false;
                     dupAcks = 0;
+                    limitedTransmitBytes = 0;
                     recover = sndNxt - 1;
                     sackedRanges = 0; // RFC 6675 §5.1: after a timeout, start the scoreboard afresh
                     highRxt = sndUna;

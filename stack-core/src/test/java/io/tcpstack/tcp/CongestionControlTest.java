@@ -87,22 +87,36 @@ class CongestionControlTest {
         @Test
         void thirdDuplicateAck_resendsTheFirstUnacknowledgedSegment_halvesTheWindow_rfc6582_3_2() {
             establishAndSend(100_000);
-            assertThat(ackUpTo(0)).as("first duplicate").isEmpty();
-            assertThat(ackUpTo(0)).as("second duplicate").isEmpty();
+            ackUpTo(0); // first and second duplicates: Limited Transmit (below)
+            ackUpTo(0);
             final List<Seg> third = ackUpTo(0);
             assertThat(third).isNotEmpty();
             assertThat(third.get(0).seq()).as("the lost segment, at once").isEqualTo(iss + 1);
             assertThat(third.get(0).data()).hasSize(MSS);
             assertThat(stack.counter("tcp.fast_retransmits")).isEqualTo(1);
             assertThat(stack.counter("tcp.rx.duplicate_acks")).isEqualTo(3);
-            // ssthresh = 10 segments / 2 = 5; cwnd = 5 + 3 = 8 < 10 out: nothing new yet.
+            // ssthresh = 10 segments / 2 = 5 (FlightSize without the two Limited Transmit
+            // segments, RFC 5681 §3.2 step 2); cwnd = 5 + 3 = 8 < 12 out: nothing new yet.
             assertThat(third).hasSize(1);
-            // Each further duplicate inflates cwnd by one segment: the third of them lets one new one go.
-            assertThat(ackUpTo(0)).isEmpty();
-            assertThat(ackUpTo(0)).isEmpty();
+            // Each further duplicate inflates cwnd by one segment: the fifth of them lets one new one go.
+            for (int i = 0; i < 4; i++) {
+                assertThat(ackUpTo(0)).isEmpty();
+            }
             final List<Seg> fresh = ackUpTo(0);
             assertThat(fresh).hasSize(1);
-            assertThat(fresh.get(0).seq()).isEqualTo(iss + 1 + 10 * MSS);
+            assertThat(fresh.get(0).seq()).isEqualTo(iss + 1 + 12 * MSS);
+        }
+
+        @Test
+        void firstAndSecondDuplicateAck_eachSendOneNewSegment_beyondCwnd_rfc5681_3_2_step1_rfc3042() {
+            assertThat(establishAndSend(100_000)).as("the initial window").hasSize(10);
+            final List<Seg> first = ackUpTo(0);
+            assertThat(first).extracting(Seg::seq).as("Limited Transmit: data never sent before")
+                .containsExactly(iss + 1 + 10 * MSS);
+            final List<Seg> second = ackUpTo(0);
+            assertThat(second).extracting(Seg::seq).containsExactly(iss + 1 + 11 * MSS);
+            assertThat(stack.counter("tcp.fast_retransmits")).isZero();
+            assertThat(((TcpConnection) app.connection).cc.cwnd()).as("cwnd unchanged").isEqualTo(10 * MSS);
         }
 
         @Test
@@ -184,7 +198,7 @@ class CongestionControlTest {
             cc.onPartialAck(3000);
             assertThat(cc.cwnd()).isEqualTo(7000);
             cc.onRecoveryEnd(2000);
-            assertThat(cc.cwnd()).isEqualTo(3000);
+            assertThat(cc.cwnd()).as("step 3 option (2): ssthresh, whatever is still out").isEqualTo(5000);
             cc.onFastRetransmit(1000);
             assertThat(cc.ssthresh()).as("at least 2 SMSS").isEqualTo(2000);
         }

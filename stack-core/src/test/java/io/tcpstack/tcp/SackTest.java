@@ -260,6 +260,49 @@ class SackTest {
     }
 
     @Test
+    void duplicateAcks_fromAReceiverWhoseWindowGrows_countWhenTheySackNewData_rfc6675_2() {
+        establishWithSack();
+        peer.window = 30_000;
+        peer.send(ACK, PEER_ISN + 1, iss + 1, NONE);
+        stack.stack.submit(() -> app.connection.send(new UnsafeBuffer(new byte[10 * MSS]), 0, 10 * MSS));
+        stack.run();
+        assertThat(peer.collect()).hasSize(10);
+        final int s = iss + 1;
+        // Segment 0 lost. Linux's receiver grows its window with every segment it takes in
+        // (autotuning), so none of its duplicate ACKs leaves the window as it was: RFC 5681
+        // §2 counts none of them, RFC 6675 §2 (e) each one that SACKs something new. Two
+        // segments SACKed are not yet more than 2 SMSS (IsLost), so it is the third duplicate.
+        final List<Seg> out = new java.util.ArrayList<>();
+        for (int k = 2; k <= 4; k++) {
+            peer.window = 30_000 + k * MSS;
+            out.addAll(peer.send(ACK, PEER_ISN + 1, s, TcpPeer.sackOption(s + MSS, s + k * MSS), NONE));
+        }
+        assertThat(stack.counter("tcp.fast_retransmits")).isEqualTo(1);
+        assertThat(out).extracting(Seg::seq).as("the lost segment resent, no RTO waited for").startsWith(s);
+        assertThat(stack.counter("tcp.timeouts")).isZero();
+    }
+
+    @Test
+    void anAck_thatSacksNothingNew_isNoDuplicate_evenWithTheSameWindow_rfc6675_2() {
+        establishWithSack();
+        stack.stack.submit(() -> app.connection.send(new UnsafeBuffer(new byte[10 * MSS]), 0, 10 * MSS));
+        stack.run();
+        peer.collect();
+        final int s = iss + 1;
+        // Segment 0 lost; the ACK SACKing segment 1 arrives twice (duplicated by the
+        // network), then one SACKing 1-2. Only two of the three SACK something new, so only
+        // two are duplicates (RFC 6675 §2 (e)): no fast retransmit yet (RFC 5681's rule,
+        // same window, would count three and resend).
+        final byte[] one = TcpPeer.sackOption(s + MSS, s + 2 * MSS);
+        final List<Seg> out = new java.util.ArrayList<>(peer.send(ACK, PEER_ISN + 1, s, one, NONE));
+        out.addAll(peer.send(ACK, PEER_ISN + 1, s, one, NONE));
+        out.addAll(peer.send(ACK, PEER_ISN + 1, s, TcpPeer.sackOption(s + MSS, s + 3 * MSS), NONE));
+        assertThat(stack.counter("tcp.fast_retransmits")).isZero();
+        assertThat(out).extracting(Seg::seq).doesNotContain(s);
+        assertThat(((TcpConnection) app.connection).dupAcks).isEqualTo(2);
+    }
+
+    @Test
     void aPartialAck_inRecovery_letsOutWhatThePipeFreed_rfc6675_5() {
         establishWithSack();
         stack.stack.submit(() -> app.connection.send(new UnsafeBuffer(new byte[100_000]), 0, 100_000));
