@@ -552,10 +552,13 @@ public final class TcpConnection implements Connection {
             return;
         }
         // Partial acknowledgment: the next hole is lost too; resend it at once.
-        cc.onPartialAck(ackedSeq);
         if (sackOk) {
-            sackRecoverySend(nowNs); // RFC 6675 §5 step (C): as for any ACK in recovery
+            // RFC 6675 §5 step (C), as for any ACK in recovery. No RFC 6582 deflation: cwnd
+            // stays ssthresh and the pipe alone decides. Deflating by what a partial ACK
+            // covered left cwnd at one segment below the pipe: nothing went out until the RTO.
+            sackRecoverySend(nowNs);
         } else {
+            cc.onPartialAck(ackedSeq);
             retransmitFirstUnacknowledged(nowNs, Integer.MAX_VALUE);
         }
         if (!partialAckSeen) {
@@ -569,9 +572,10 @@ public final class TcpConnection implements Connection {
         dupAcks++;
         layer.countDuplicateAck();
         if (inRecovery) {
-            cc.onDuplicateAckInRecovery(); // transmit() below may send new data now
             if (sackOk) {
-                sackRecoverySend(nowNs); // RFC 6675 §5 step (C)
+                sackRecoverySend(nowNs); // RFC 6675 §5 step (C): the pipe, not inflation
+            } else {
+                cc.onDuplicateAckInRecovery(); // transmit() below may send new data now
             }
             return;
         }

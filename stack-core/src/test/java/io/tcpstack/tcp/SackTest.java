@@ -320,6 +320,28 @@ class SackTest {
     }
 
     @Test
+    void aPartialAck_coveringMuch_doesNotDeflateCwnd_thePipeDecides_rfc6675_5() {
+        establishWithSack();
+        stack.stack.submit(() -> app.connection.send(new UnsafeBuffer(new byte[100_000]), 0, 100_000));
+        stack.run();
+        assertThat(peer.collect()).hasSize(10);
+        final int s = iss + 1;
+        // Segment 0 lost: two duplicates (Limited Transmit sends 10 and 11), then IsLost.
+        for (int k = 2; k <= 4; k++) {
+            peer.send(ACK, PEER_ISN + 1, s, TcpPeer.sackOption(s + MSS, s + k * MSS), NONE);
+        }
+        final TcpConnection c = (TcpConnection) app.connection;
+        assertThat(c.inRecovery).isTrue();
+        // Segment 0 arrives; 8 was lost too, 9 arrived: a partial ACK covering 8 segments.
+        // RFC 6582 §3.2 step 5 would deflate cwnd by them (to 1 segment, under the pipe of 3:
+        // a stall until the RTO). With SACK, cwnd stays ssthresh (5) and cwnd − pipe (8, 10, 11
+        // out) lets two new segments go (§5 step C, rule 2).
+        final List<Seg> out = peer.send(ACK, PEER_ISN + 1, s + 8 * MSS, TcpPeer.sackOption(s + 9 * MSS, s + 10 * MSS), NONE);
+        assertThat(out).extracting(Seg::seq).containsExactly(s + 12 * MSS, s + 13 * MSS);
+        assertThat(stack.counter("tcp.timeouts")).isZero();
+    }
+
+    @Test
     void blocksOutsideTheWindow_areIgnored_rfc2018_8() {
         establishWithSack();
         stack.stack.submit(() -> app.connection.send(new UnsafeBuffer(new byte[5000]), 0, 5000));
