@@ -1,5 +1,6 @@
 package io.tcpstack.it;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
@@ -10,6 +11,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+
+import org.agrona.concurrent.status.CountersReader;
+
+import io.tcpstack.stats.StackCounters;
 
 /**
  * Runs host commands for the real-TUN tests: the kernel's {@code ping}, {@code ip},
@@ -85,5 +90,18 @@ final class Host {
         if (namespaceExists(ns)) {
             run(10, "ip", "netns", "del", ns);
         }
+    }
+
+    /** A counter of a stack, from its counters file; fails if the stack has no counter of that name. */
+    static long counter(final Path counters, final String name) {
+        final CountersReader reader = StackCounters.openReader(counters);
+        final long[] value = {-1};
+        reader.forEach((id, label) -> {
+            if (label.equals(name)) {
+                value[0] = reader.getCounterValue(id);
+            }
+        });
+        assertThat(value[0]).as("counter %s exists", name).isGreaterThanOrEqualTo(0);
+        return value[0];
     }
 }

@@ -8,13 +8,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
-import org.agrona.concurrent.status.CountersReader;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.tcpstack.stats.StackCounters;
 
 /**
  * The TCP under loss against the Linux kernel through a real TUN (issue 5): faults made by the
@@ -106,13 +104,6 @@ class LossyServeIT {
     }
 
     private static long counter(final String name) {
-        final CountersReader reader = StackCounters.openReader(counters);
-        final long[] value = {-1};
-        reader.forEach((id, label) -> {
-            if (label.equals(name)) {
-                value[0] = reader.getCounterValue(id);
-            }
-        });
-        return value[0];
+        return Host.counter(counters, name);
     }
 }

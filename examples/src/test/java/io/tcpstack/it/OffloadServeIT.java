@@ -6,13 +6,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
 
-import org.agrona.concurrent.status.CountersReader;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.tcpstack.stats.StackCounters;
 
 /**
  * {@code serve --offload on} against the Linux kernel through a real TUN opened with
@@ -104,13 +102,6 @@ class OffloadServeIT {
     }
 
     private static long counter(final String name) {
-        final CountersReader reader = StackCounters.openReader(counters);
-        final long[] value = {-1};
-        reader.forEach((id, label) -> {
-            if (label.equals(name)) {
-                value[0] = reader.getCounterValue(id);
-            }
-        });
-        return value[0];
+        return Host.counter(counters, name);
     }
 }

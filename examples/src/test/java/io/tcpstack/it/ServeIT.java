@@ -18,7 +18,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.agrona.concurrent.UnsafeBuffer;
-import org.agrona.concurrent.status.CountersReader;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -27,7 +26,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.tcpstack.stats.StackCounters;
 import io.tcpstack.testing.TestPackets;
 import io.tcpstack.tun.PacketSocket;
 
@@ -208,15 +206,7 @@ class ServeIT {
     }
 
     private static long counter(final String name) {
-        final CountersReader reader = StackCounters.openReader(counters);
-        final long[] value = {-1};
-        reader.forEach((id, label) -> {
-            if (label.equals(name)) {
-                value[0] = reader.getCounterValue(id);
-            }
-        });
-        assertThat(value[0]).as("counter %s exists", name).isGreaterThanOrEqualTo(0);
-        return value[0];
+        return Host.counter(counters, name);
     }
 
     private static byte[] set(final byte[] p, final int index, final int value) {

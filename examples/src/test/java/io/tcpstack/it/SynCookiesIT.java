@@ -4,13 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 
-import org.agrona.concurrent.status.CountersReader;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.tcpstack.stats.StackCounters;
 
 /**
  * SYN cookies against the Linux kernel through a real TUN (RFC 4987 §3.6): with
@@ -69,13 +67,6 @@ class SynCookiesIT {
     }
 
     private static long counter(final String name) {
-        final CountersReader reader = StackCounters.openReader(counters);
-        final long[] value = {-1};
-        reader.forEach((id, label) -> {
-            if (label.equals(name)) {
-                value[0] = reader.getCounterValue(id);
-            }
-        });
-        return value[0];
+        return Host.counter(counters, name);
     }
 }

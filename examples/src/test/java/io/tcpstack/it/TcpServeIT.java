@@ -8,7 +8,6 @@ import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.Random;
 
-import org.agrona.concurrent.status.CountersReader;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -17,7 +16,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import io.tcpstack.services.HttpService;
-import io.tcpstack.stats.StackCounters;
 
 /**
  * TCP against the Linux kernel through a real TUN: curl, socat and bash's /dev/tcp as
@@ -215,13 +213,6 @@ class TcpServeIT {
     }
 
     private static long counter(final String name) {
-        final CountersReader reader = StackCounters.openReader(counters);
-        final long[] value = {-1};
-        reader.forEach((id, label) -> {
-            if (label.equals(name)) {
-                value[0] = reader.getCounterValue(id);
-            }
-        });
-        return value[0];
+        return Host.counter(counters, name);
     }
 }
