@@ -15,6 +15,10 @@ import io.tcpstack.wire.TcpHeader;
  */
 public final class TcpConnection implements Connection {
     private static final int NO_SAMPLE = 0;
+    /** RFC 8985 §7.2 WCDelAckT: the longest a peer may hold back an ACK. */
+    private static final long WORST_CASE_DELAYED_ACK_NS = 200_000_000L;
+    /** The shortest probe timeout, as Linux's tcp_schedule_loss_probe. */
+    private static final long MIN_PTO_NS = 10_000_000L;
 
     final TcpLayer layer;
     final long key;
@@ -141,6 +145,14 @@ public final class TcpConnection implements Connection {
     // RFC 9293 §3.8.6.3 delayed ACK: bytes taken in since our last ACK, and its deadline
     int unackedBytes;
     long delayedAckDeadlineNs = Long.MAX_VALUE;
+    /** RFC 8985 §7 tail loss probe: when the PTO fires; the probe episode in progress. */
+    long probeDeadlineNs = Long.MAX_VALUE;
+    boolean probeOut;          // TLP.end_seq is set: a probe was sent and not yet resolved
+    boolean probeWasRetransmission; // TLP.is_retrans
+    int probeStart;            // first byte of a retransmitted probe
+    int probeEnd;              // TLP.end_seq: SND.NXT when the probe went
+    /** Bytes a loss probe may send beyond cwnd (one segment, while the PTO handler runs). */
+    private int probeAllowance;
 
     // timer wheel registration
     long timerId = -1;
@@ -472,6 +484,12 @@ public final class TcpConnection implements Connection {
         }
         final boolean withSack = sackOk && seg.options.sackBlocks() > 0;
         final boolean newSackInfo = withSack && updateScoreboard(seg.options, seg.ack);
+        if (!withSack && sackedRanges > 0 && Seq.gt(seg.ack, sndUna)) {
+            // RFC 6675 §5 Update(): ranges at or below the cumulative ACK leave the scoreboard
+            // with every ACK, not only those with blocks (left there, they kept the tail
+            // loss probe off: it waits for an empty scoreboard).
+            pruneScoreboard(seg.ack);
+        }
         // A duplicate ACK acknowledges nothing new and carries no data, SYN or FIN while data
         // is outstanding, and then: with SACK blocks, it SACKs something new (RFC 6675 §2);
         // without, it leaves the window as it was (RFC 5681 §2). A receiver whose window grows
@@ -505,6 +523,10 @@ public final class TcpConnection implements Connection {
                 wantWritable = true;
             }
             onNewAck(seg.ack, ackedSeq, nowNs);
+            if (probeOut) {
+                onAckDuringProbe(seg);
+            }
+            schedulePto(nowNs); // RFC 8985 §7.2: an ACK of new data restarts the PTO
         } else if (duplicate) {
             onDuplicateAck(nowNs);
         }
@@ -1040,7 +1062,7 @@ public final class TcpConnection implements Connection {
             final int limited = limitedTransmitRoom(mss);
             final int windowLeft = inRecovery && sackOk
                 ? Math.min(sndUna + sndWnd - sndNxt, sackRecoveryRoom())
-                : sndUna + Math.min(sndWnd, cc.cwnd() + limited) - sndNxt;
+                : sndUna + Math.min(sndWnd, cc.cwnd() + limited + probeAllowance) - sndNxt;
             if (unsent > 0 && windowLeft > 0) {
                 int length = Math.min(Math.min(unsent, windowLeft), maxSegmentData);
                 if (length > mss && length != unsent) {
@@ -1069,6 +1091,11 @@ public final class TcpConnection implements Connection {
                 lastSendNs = nowNs;
                 if (limited > 0) {
                     limitedTransmitBytes += length;
+                }
+                if (probeAllowance > 0) {
+                    probeAllowance = 0; // one segment only
+                } else {
+                    schedulePto(nowNs); // RFC 8985 §7.2: after new data that is not itself a probe
                 }
                 if (rttStartNs == NO_SAMPLE && !Seq.lt(sndNxt, sndMax)) {
                     rttSeq = sndNxt; // new data only: never time a retransmission (Karn)
@@ -1212,10 +1239,10 @@ public final class TcpConnection implements Connection {
 
     // ---------------------------------------------------------------- timers
 
-    /** Earliest of the retransmission, persist, delayed-ACK, SWS-override and keep-alive deadlines. */
+    /** Earliest of the retransmission, loss-probe, persist, delayed-ACK, SWS-override and keep-alive deadlines. */
     long nextDeadlineNs() {
         return Math.min(Math.min(Math.min(retransmitDeadlineNs, persistDeadlineNs), delayedAckDeadlineNs),
-            Math.min(overrideDeadlineNs, keepAliveDeadlineNs));
+            Math.min(Math.min(overrideDeadlineNs, keepAliveDeadlineNs), probeDeadlineNs));
     }
 
     void onTimer(final long nowNs) {
@@ -1223,7 +1250,10 @@ public final class TcpConnection implements Connection {
             sendAck(nowNs);
         }
         if (retransmitDeadlineNs != Long.MAX_VALUE && nowNs - retransmitDeadlineNs >= 0) {
+            probeDeadlineNs = Long.MAX_VALUE;
             onRetransmitTimeout(nowNs);
+        } else if (isLive() && probeDeadlineNs != Long.MAX_VALUE && nowNs - probeDeadlineNs >= 0) {
+            onProbeTimeout(nowNs);
         }
         if (isLive() && persistDeadlineNs != Long.MAX_VALUE && nowNs - persistDeadlineNs >= 0) {
             onPersistTimeout(nowNs);
@@ -1245,6 +1275,89 @@ public final class TcpConnection implements Connection {
         return state != TcpState.CLOSED && state != TcpState.TIME_WAIT;
     }
 
+    /**
+     * RFC 8985 §7.2: arms the probe timeout (PTO) while data is out and nothing else is
+     * repairing it: not in fast recovery or after an RTO, not with SACKed data (then the
+     * duplicate ACKs do the work), not while a probe is unresolved. PTO = 2 SRTT, plus the
+     * peer's worst-case delayed ACK (WCDelAckT, 200 ms) when one segment is out, at least
+     * 10 ms (as Linux: the timer's tick and the peer's ACK compression), and only if it
+     * comes before the RTO.
+     */
+    private void schedulePto(final long nowNs) {
+        probeDeadlineNs = Long.MAX_VALUE;
+        if (!sackOk || inRecovery || retries > 0 || sackedRanges > 0 || probeOut || sndNxt == sndUna || finSent
+            || srttNs == 0 || (state != TcpState.ESTABLISHED && state != TcpState.CLOSE_WAIT)) {
+            return;
+        }
+        long pto = 2 * srttNs;
+        if (sndNxt - sndUna <= sendMss) {
+            pto += WORST_CASE_DELAYED_ACK_NS;
+        }
+        pto = Math.max(pto, MIN_PTO_NS);
+        if (retransmitDeadlineNs != Long.MAX_VALUE && nowNs + pto - retransmitDeadlineNs >= 0) {
+            return; // the RTO comes first
+        }
+        probeDeadlineNs = nowNs + pto;
+    }
+
+    /**
+     * RFC 8985 §7.3: the PTO fired. One segment goes: new data if there is any and the peer's
+     * window takes it (beyond cwnd), else the last segment sent again. Its ACK, or the SACK
+     * blocks it draws, starts the recovery a lost tail would otherwise wait an RTO for; and a
+     * peer that is holding back its ACK answers a duplicate at once. Then the RTO is armed.
+     */
+    private void onProbeTimeout(final long nowNs) {
+        probeDeadlineNs = Long.MAX_VALUE;
+        if (inRecovery || retries > 0 || sackedRanges > 0 || probeOut || sndNxt == sndUna || finSent) {
+            return;
+        }
+        final int mss = segmentMss();
+        final int before = sndNxt;
+        final int unsent = sendBuffer.size() - (sndNxt - sndUna);
+        if (unsent > 0 && sndNxt == sndMax && Seq.le(sndNxt + Math.min(mss, unsent), sndUna + sndWnd)) {
+            probeAllowance = mss;
+            transmit(nowNs, true);
+            probeAllowance = 0;
+        }
+        probeOut = true;
+        probeWasRetransmission = sndNxt == before;
+        if (probeWasRetransmission) {
+            probeStart = Seq.gt(sndNxt - mss, sndUna) ? sndNxt - mss : sndUna;
+            if (rttStartNs != NO_SAMPLE && !Seq.lt(rttSeq, probeStart)) {
+                rttStartNs = NO_SAMPLE; // Karn
+            }
+            layer.sendData(this, probeStart, TcpHeader.ACK | TcpHeader.PSH, probeStart - sndUna, sndNxt - probeStart, nowNs);
+            layer.countRetransmit();
+        }
+        probeEnd = sndNxt;
+        layer.countLossProbe();
+        retransmitDeadlineNs = nowNs + rtoNs;
+    }
+
+    /**
+     * RFC 8985 §7.4: an ACK while a probe is out. A D-SACK of a retransmitted probe says
+     * nothing was lost (RFC 2883): the episode ends. An ACK beyond the probe without one says
+     * the probe itself repaired a loss, which must count as congestion (§7.4.2): cwnd and
+     * ssthresh are reduced as for a fast recovery entered and left at once.
+     */
+    private void onAckDuringProbe(final Segment seg) {
+        if (probeWasRetransmission && seg.options.sackBlocks() > 0) {
+            final int left = seg.options.sackLeft(0);
+            final int right = seg.options.sackRight(0);
+            if (Seq.le(right, seg.ack) && Seq.lt(left, probeEnd) && Seq.gt(right, probeStart)) {
+                probeOut = false;
+                return;
+            }
+        }
+        if (Seq.ge(seg.ack, probeEnd)) {
+            probeOut = false;
+            if (probeWasRetransmission) {
+                cc.onFastRetransmit(cc.cwnd()); // the window the loss happened in, halved
+                cc.onRecoveryEnd(sndNxt - sndUna);
+            }
+        }
+    }
+
     /** RFC 6298 §5.4–5.7: retransmit the earliest unacknowledged segment, back off, give up at the limit. */
     private void onRetransmitTimeout(final long nowNs) {
         final int limit = state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED
@@ -1258,6 +1371,8 @@ public final class TcpConnection implements Connection {
             return;
         }
         retries++;
+        layer.countRtoExpired();
+        probeOut = false;
         rtoNs = Math.min(rtoNs * 2, layer.maxRtoNs);   // §5.5: back off the timer
         rttStartNs = NO_SAMPLE;                       // Karn: no sample from retransmitted data
         retransmitDeadlineNs = nowNs + rtoNs;

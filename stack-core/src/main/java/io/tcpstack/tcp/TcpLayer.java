@@ -160,6 +160,8 @@ public final class TcpLayer {
     private final AtomicCounter outOfOrder;
     private final AtomicCounter timeouts;
     private final AtomicCounter fastRetransmits;
+    private final AtomicCounter lossProbes;
+    private final AtomicCounter rtoExpired;
     private final AtomicCounter sackRetransmits;
     private final AtomicCounter pawsRejected;
     private final AtomicCounter keepAliveProbesSent;
@@ -250,6 +252,8 @@ public final class TcpLayer {
         outOfOrder = counters.newCounter("tcp.rx.out_of_order");
         timeouts = counters.newCounter("tcp.timeouts");
         fastRetransmits = counters.newCounter("tcp.fast_retransmits");
+        lossProbes = counters.newCounter("tcp.loss_probes");
+        rtoExpired = counters.newCounter("tcp.rto_expired");
         sackRetransmits = counters.newCounter("tcp.sack_retransmits");
         pawsRejected = counters.newCounter("tcp.rx.paws_rejected");
         keepAliveProbesSent = counters.newCounter("tcp.keepalive.probes");
@@ -1260,6 +1264,14 @@ public final class TcpLayer {
 
     void countFastRetransmit() {
         fastRetransmits.incrementRelease();
+    }
+
+    void countLossProbe() {
+        lossProbes.incrementRelease();
+    }
+
+    void countRtoExpired() {
+        rtoExpired.incrementRelease();
     }
 
     void countDuplicateAck() {
