@@ -78,6 +78,9 @@ public final class TcpConnection implements Connection {
     final int[] sackedEnd = new int[MAX_SACKED_RANGES];
     int sackedRanges;
     int highRxt;
+    /** RFC 6675 RescueRxt: RecoveryPoint when the rescue retransmission went; valid if {@link #rescueSent}. */
+    int rescueRxt;
+    boolean rescueSent;
     /** From the layer's pool; returned (and set to null) when the connection leaves the table. */
     SendBuffer sendBuffer;
     ReceiveBuffer receiveBuffer;
@@ -443,6 +446,7 @@ public final class TcpConnection implements Connection {
             transmit(nowNs);
             if (inRecovery && sackOk) {
                 sackRecoveryRule3(nowNs); // after rule (2), new data, had its turn
+                sackRescueRetransmission(nowNs); // rule (4), if (1)-(3) left room
             }
             notifyWritable();
         }
@@ -756,8 +760,8 @@ public final class TcpConnection implements Connection {
     /**
      * RFC 6675 §5 step (C): while cwnd − pipe ≥ 1 SMSS, send NextSeg(). Here rule (1), the
      * lost holes above HighRxt; rule (2), new data, is {@link #transmit}'s, which asks the
-     * same room; rule (3) is {@link #sackRecoveryRule3}, after it. Rule (4), the rescue
-     * retransmission (a MAY), is not used: the retransmission timer covers it.
+     * same room; rules (3) and (4) are {@link #sackRecoveryRule3} and
+     * {@link #sackRescueRetransmission}, after it.
      */
     private void sackRecoverySend(final long nowNs) {
         for (int guard = 0; guard < 64 && sackRecoveryRoom() >= segmentMss(); guard++) {
@@ -779,6 +783,36 @@ public final class TcpConnection implements Connection {
                 return;
             }
         }
+    }
+
+    /**
+     * RFC 6675 §4 NextSeg() rule (4), the rescue retransmission: when rules (1) to (3) sent
+     * nothing and room is left, one segment that holds the highest unSACKed byte outstanding
+     * goes again, once per recovery (HighACK > RescueRxt), HighRxt unchanged. It keeps the
+     * ACK clock going when the tail of the window is lost and there is no new data: without
+     * it, a loss there waited for the RTO.
+     */
+    private void sackRescueRetransmission(final long nowNs) {
+        if ((rescueSent && !Seq.gt(sndUna, rescueRxt)) || sackRecoveryRoom() < segmentMss()) {
+            return;
+        }
+        final boolean finOut = finSent && Seq.gt(sndNxt, finSeq);
+        int end = sndNxt - (finOut ? 1 : 0);
+        for (int i = sackedRanges - 1; i >= 0; i--) {
+            if (!Seq.lt(sackedEnd[i], end) && Seq.lt(sackedStart[i], end)) {
+                end = sackedStart[i]; // the top is SACKed: the highest unSACKed byte is below it
+            }
+        }
+        if (!Seq.gt(end, sndUna) || (Seq.gt(highRxt, sndUna) && !Seq.gt(end, highRxt))) {
+            return; // nothing unSACKed, or already resent in this recovery
+        }
+        final int from = Seq.gt(end - segmentMss(), sndUna) ? end - segmentMss() : sndUna;
+        rescueSent = true;
+        rescueRxt = recover;
+        rttStartNs = NO_SAMPLE;
+        layer.countRetransmit();
+        layer.countSackRetransmit();
+        layer.sendData(this, from, TcpHeader.ACK, from - sndUna, end - from, nowNs);
     }
 
     /**

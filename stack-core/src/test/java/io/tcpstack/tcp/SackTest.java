@@ -236,6 +236,26 @@ class SackTest {
     }
 
     @Test
+    void aLostTail_aboveEverySackedByte_isResentOnce_byTheRescueRetransmission_rfc6675_4_rule4() {
+        establishWithSack();
+        stack.stack.submit(() -> app.connection.send(new UnsafeBuffer(new byte[10 * MSS]), 0, 10 * MSS));
+        stack.run();
+        assertThat(peer.collect()).hasSize(10);
+        final int s = iss + 1;
+        // Segments 0 and 9 lost, 1-8 arrived. Rule 1 resends 0 (deemed lost); 9 lies above
+        // every SACKed byte, so rule 3 does not reach it; no new data for rule 2. Rule 4 sends
+        // the segment holding the highest unSACKed byte (9), the ACK clock's last chance.
+        final byte[] blocks = TcpPeer.sackOption(s + MSS, s + 9 * MSS);
+        final List<Seg> out = peer.send(ACK, PEER_ISN + 1, s, blocks, NONE);
+        assertThat(out).extracting(Seg::seq).containsExactly(s, s + 9 * MSS);
+        // Once per recovery (HighACK > RescueRxt): the echo of 0's retransmission sends nothing.
+        peer.send(ACK, PEER_ISN + 1, s, TcpPeer.sackOption(s + MSS, s + 9 * MSS), NONE);
+        final List<Seg> again = peer.send(ACK, PEER_ISN + 1, s + 9 * MSS, NONE);
+        assertThat(again).extracting(Seg::seq).doesNotContain(s + 9 * MSS);
+        assertThat(stack.counter("tcp.rto_expired")).isZero();
+    }
+
+    @Test
     void threeSackedRanges_ofSmallSegments_meanLoss_onTheFirstDuplicateAck_rfc6675_5_step2() {
         establishWithSack();
         stack.stack.submit(() -> {
