@@ -46,6 +46,9 @@ public final class TcpConnection implements Connection {
     int irs;
     int rcvNxt;
     int lastAdvertisedWindow;
+    /** RCV.NXT + the window last advertised: the right edge the peer knows (valid once set). */
+    private int rcvAdvertisedEdge;
+    private boolean rcvEdgeAdvertised;
 
     int sendMss;
     /** RFC 7323 §2: the shift applied to the peer's windows, and to ours (0 when not agreed). */
@@ -1046,6 +1049,31 @@ public final class TcpConnection implements Connection {
         return Math.min(receiveBuffer.window(), 0xFFFF << rcvWindowScale);
     }
 
+    /**
+     * The window to advertise: RFC 9293 §3.8.6.2.2 (RFC 1122 §4.2.3.3) receiver SWS
+     * avoidance. The right edge RCV.NXT + RCV.WND moves only when the space freed beyond it
+     * is at least min(half the buffer, SMSS); until then the window offered keeps the old
+     * edge, so an application that reads a few bytes at a time does not draw tiny segments.
+     */
+    int windowToAdvertise() {
+        final int free = receiveWindow();
+        if (!rcvEdgeAdvertised) {
+            return free;
+        }
+        final int held = rcvAdvertisedEdge - rcvNxt;
+        if (held < 0 || free - held >= Math.min(receiveBuffer.capacity() / 2, sendMss)) {
+            return free;
+        }
+        return Math.min(held, free);
+    }
+
+    /** Records a window the peer will read, in bytes (after scaling), with RCV.NXT as sent. */
+    void windowAdvertised(final int bytes) {
+        lastAdvertisedWindow = bytes;
+        rcvAdvertisedEdge = rcvNxt + bytes;
+        rcvEdgeAdvertised = true;
+    }
+
     /** Sends what the send window and the MSS allow, and the FIN once all data is out. */
     void transmit(final long nowNs) {
         transmit(nowNs, false);
@@ -1631,8 +1659,8 @@ public final class TcpConnection implements Connection {
             transmit(layer.nowNs()); // what the application sent from onData
             layer.rearm(this);
         }
-        if (isLive() && receiveWindow() > lastAdvertisedWindow && lastAdvertisedWindow < sendMss) {
-            sendAck(layer.nowNs()); // window update after the application made room (§3.8.6.2)
+        if (isLive() && windowToAdvertise() > lastAdvertisedWindow && lastAdvertisedWindow < sendMss) {
+            sendAck(layer.nowNs()); // window update after the application made room (§3.8.6.2.2)
         }
     }
 

@@ -1048,14 +1048,14 @@ public final class TcpLayer {
      * read, in bytes, as the last advertised window.
      */
     private static int windowField(final TcpConnection c, final int flags) {
-        final int window = c.receiveWindow();
+        final int window = c.windowToAdvertise();
         if ((flags & TcpHeader.SYN) != 0) {
             final int field = Math.min(window, 0xFFFF);
-            c.lastAdvertisedWindow = field;
+            c.lastAdvertisedWindow = field; // RCV.NXT is not known yet on our SYN: no edge to keep
             return field;
         }
         final int field = window >>> c.rcvWindowScale;
-        c.lastAdvertisedWindow = field << c.rcvWindowScale;
+        c.windowAdvertised(field << c.rcvWindowScale);
         return field;
     }
 

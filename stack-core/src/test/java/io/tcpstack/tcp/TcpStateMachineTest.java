@@ -418,6 +418,41 @@ class TcpStateMachineTest {
     @Nested
     class NagleAndSws {
         @Test
+        void aWindowThatOpensByLessThanAnMss_staysShut_receiverSws_rfc9293_3_8_6_2_2() {
+            final StackHarness small = new StackHarness(StackConfig.builder().localAddress(TestPackets.STACK).delayedAckNs(0)
+                .tcpBufferBytes(16384).build(), null);
+            final RecordingHandler reader = new RecordingHandler();
+            reader.consumeLimit = 0;
+            small.stack.listen(PORT, 16, () -> reader);
+            final TcpPeer p = new TcpPeer(small, 40000, PORT);
+            final int iss = p.syn(PEER_ISN, 1460).get(0).seq();
+            p.send(ACK, PEER_ISN + 1, iss + 1, NONE);
+            int seq = PEER_ISN + 1;
+            List<Seg> out = List.of();
+            for (int left = 16384; left > 0; left -= Math.min(left, 1460)) {
+                out = p.send(ACK, seq, iss + 1, new byte[Math.min(left, 1460)]);
+                seq += Math.min(left, 1460);
+            }
+            assertThat(out.get(out.size() - 1).window()).as("the buffer is full").isZero();
+            // The application takes 1000 bytes: less than min(RCV.BUFF / 2, SMSS) = 1460 freed,
+            // so the right edge stays where it was: no update, and a probe is answered with 0.
+            reader.consumeLimit = 1000;
+            small.stack.submit(() -> reader.connection.resumeReading());
+            small.run();
+            assertThat(p.collect()).as("no window update yet").isEmpty();
+            final List<Seg> probeAnswer = p.send(ACK, seq - 1, iss + 1, NONE);
+            assertThat(probeAnswer).isNotEmpty();
+            assertThat(probeAnswer.get(0).window()).isZero();
+            // 600 bytes more: 1600 free, at least an SMSS: the window opens, all of it at once.
+            reader.consumeLimit = 600;
+            small.stack.submit(() -> reader.connection.resumeReading());
+            small.run();
+            final List<Seg> update = p.collect();
+            assertThat(update).isNotEmpty();
+            assertThat(update.get(update.size() - 1).window()).isEqualTo(1600);
+        }
+
+        @Test
         void writesAndCloseInsideOnData_leaveAsOneSegment_withTheFin() {
             stack.stack.listen(PORT, 16, () -> (c, b, o, n) -> {
                 c.send(new UnsafeBuffer(bytes("HTTP/1.1 200 OK\r\n\r\n")), 0, 19);
