@@ -449,8 +449,11 @@ public final class TcpLayer {
 
     /**
      * RFC 9293 §3.10.7.4, TIME-WAIT, on a small record: RST ignored (RFC 1337); a
-     * retransmitted FIN re-ACKed and the 2×MSL wait restarted; a SYN with a higher
-     * sequence number may reopen the tuple (RFC 9293 §3.10.7.4 note, as Linux).
+     * retransmitted FIN re-ACKed and the 2×MSL wait restarted; a SYN may reopen the tuple
+     * (RFC 9293 §3.10.7.4 note, as Linux): by timestamps when both incarnations have them
+     * (RFC 6191 §2: TSval above TS.Recent), else by a sequence number above RCV.NXT. With
+     * timestamps, PAWS (RFC 7323 §5.3 R1): an older TSval is an old duplicate, ACKed and
+     * dropped, and an old FIN does not restart the wait.
      *
      * @return true if the segment was consumed here
      */
@@ -460,11 +463,19 @@ public final class TcpLayer {
             timeWaitRstIgnored.incrementRelease();
             return true;
         }
-        if (seg.has(TcpHeader.SYN) && !seg.has(TcpHeader.ACK) && Seq.gt(seg.seq, rcvNxt)
-            && listeners.containsKey(seg.localPort)) {
+        final boolean bothTimestamps = timeWaits.timestamps(slot) && seg.options.hasTimestamps();
+        if (seg.has(TcpHeader.SYN) && !seg.has(TcpHeader.ACK) && listeners.containsKey(seg.localPort)
+            && (bothTimestamps ? seg.options.tsVal() - timeWaits.tsRecent(slot) > 0 : Seq.gt(seg.seq, rcvNxt))) {
             timeWaits.remove(slot);
             timeWaitCurrent.setRelease(timeWaits.size());
             return false; // handled as a new connection by the listener
+        }
+        if (bothTimestamps && !seg.has(TcpHeader.SYN) && seg.options.tsVal() - timeWaits.tsRecent(slot) < 0) {
+            pawsRejected.incrementRelease();
+            timeWaitTimestamps(slot, seg, nowNs);
+            emit(seg.remoteAddress, seg.localPort, seg.remotePort, timeWaits.sndNxt(slot), rcvNxt, TcpHeader.ACK,
+                0, NO_SYN_OPTIONS, null, null, 0, 0, 0, nowNs);
+            return true;
         }
         if (seg.has(TcpHeader.FIN)) {
             timeWaitReacks.incrementRelease();
@@ -491,7 +502,9 @@ public final class TcpLayer {
         if (!timeWaits.timestamps(slot)) {
             return;
         }
-        if (seg.options.hasTimestamps() && seg.options.tsVal() - timeWaits.tsRecent(slot) >= 0) {
+        // §4.3: only from a segment that starts at or below what we last acknowledged (RCV.NXT).
+        if (seg.options.hasTimestamps() && seg.options.tsVal() - timeWaits.tsRecent(slot) >= 0
+            && Seq.le(seg.seq, timeWaits.rcvNxt(slot))) {
             timeWaits.tsRecent(slot, seg.options.tsVal());
         }
         setTimestamps(TcpConnection.tsClock(nowNs, timeWaits.tsIss(slot)), timeWaits.tsRecent(slot));

@@ -181,6 +181,60 @@ class TimestampsTest {
         assertThat(again.get(0).tsEcr()).as("TS.Recent only moves forward").isEqualTo(1100);
     }
 
+    /** Closes actively and takes the peer's FIN (TSval 1100): TIME-WAIT; returns our FIN. */
+    Seg intoTimeWait() {
+        establish();
+        stack.stack.submit(() -> app.connection.close());
+        stack.run();
+        final Seg fin = peer.collect().get(0);
+        peer.send(ACK | TcpPeer.FIN, PEER_ISN + 1, fin.seq() + 1, TcpPeer.timestampsOption(1100, fin.tsVal()), NONE);
+        assertThat(stack.counter("tcp.timewait.current")).isEqualTo(1);
+        return fin;
+    }
+
+    @Test
+    void inTimeWait_anOldDuplicateFin_isAckedButDoesNotRestartTheWait_paws_rfc7323_5_3() {
+        final Seg fin = intoTimeWait();
+        final List<Seg> out = peer.send(ACK | TcpPeer.FIN, PEER_ISN + 1, fin.seq() + 1,
+            TcpPeer.timestampsOption(1050, fin.tsVal()), NONE);
+        assertThat(out).hasSize(1);
+        assertThat(out.get(0).tsEcr()).isEqualTo(1100);
+        assertThat(stack.counter("tcp.rx.paws_rejected")).isEqualTo(1);
+        assertThat(stack.counter("tcp.timewait.fin_reacked")).as("an old FIN is no reason to wait longer").isZero();
+    }
+
+    @Test
+    void inTimeWait_tsRecentMovesOnlyForASegmentAtOrBelowTheAckSent_rfc7323_4_3() {
+        final Seg fin = intoTimeWait();
+        // Data beyond RCV.NXT (the ACK we sent) with a newer TSval: ACKed, TS.Recent kept.
+        final List<Seg> out = peer.send(ACK, PEER_ISN + 100, fin.seq() + 1,
+            TcpPeer.timestampsOption(1300, fin.tsVal()), new byte[10]);
+        assertThat(out).hasSize(1);
+        assertThat(out.get(0).tsEcr()).isEqualTo(1100);
+    }
+
+    @Test
+    void inTimeWait_aSynWithANewerTsval_opensANewConnection_evenWithALowerSequenceNumber_rfc6191_2() {
+        intoTimeWait();
+        final byte[] options = ByteBuffer.allocate(16).put(new byte[] {2, 4, 5, (byte) 180})
+            .put(TcpPeer.timestampsOption(2000, 0)).array();
+        final List<Seg> out = peer.send(SYN, PEER_ISN - 5000, 0, options, NONE);
+        assertThat(out).hasSize(1);
+        assertThat(out.get(0).has(SYN)).as("a SYN-ACK: the tuple is reused").isTrue();
+        assertThat(out.get(0).ack()).isEqualTo(PEER_ISN - 5000 + 1);
+        assertThat(stack.counter("tcp.timewait.current")).isZero();
+    }
+
+    @Test
+    void inTimeWait_aSynWithAnOlderTsval_isRefused_evenWithAHigherSequenceNumber_rfc6191_2() {
+        intoTimeWait();
+        final byte[] options = ByteBuffer.allocate(16).put(new byte[] {2, 4, 5, (byte) 180})
+            .put(TcpPeer.timestampsOption(900, 0)).array();
+        final List<Seg> out = peer.send(SYN, PEER_ISN + 100_000, 0, options, NONE);
+        assertThat(out).noneMatch(seg -> seg.has(SYN));
+        assertThat(stack.counter("tcp.timewait.current")).isEqualTo(1);
+    }
+
     @Test
     void inTimeWait_withoutTimestampsAgreed_theAckCarriesNone_rfc7323_3_2() {
         stack.stack.listen(PORT, 16, () -> app);
