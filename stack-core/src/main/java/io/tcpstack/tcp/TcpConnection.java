@@ -84,6 +84,8 @@ public final class TcpConnection implements Connection {
     /** RFC 6675 RescueRxt: RecoveryPoint when the rescue retransmission went; valid if {@link #rescueSent}. */
     int rescueRxt;
     boolean rescueSent;
+    /** SND.NXT when this recovery last retransmitted: data at or above it went after every retransmission. */
+    int rxtSndNxt;
     /** From the layer's pool; returned (and set to null) when the connection leaves the table. */
     SendBuffer sendBuffer;
     ReceiveBuffer receiveBuffer;
@@ -627,6 +629,7 @@ public final class TcpConnection implements Connection {
                 ? sackedStart[0] - sndUna : Integer.MAX_VALUE;
             retransmitFirstUnacknowledged(nowNs, firstHole);
             highRxt = sndUna + Math.min(Math.min(segmentMss(), sndNxt - sndUna), firstHole);
+            rxtSndNxt = sndNxt;
             if (sackOk) {
                 sackRecoverySend(nowNs); // RFC 6675 §5 step (4.4): more if pipe allows
             }
@@ -767,10 +770,29 @@ public final class TcpConnection implements Connection {
      * {@link #sackRescueRetransmission}, after it.
      */
     private void sackRecoverySend(final long nowNs) {
+        detectLostRetransmissions();
         for (int guard = 0; guard < 64 && sackRecoveryRoom() >= segmentMss(); guard++) {
             if (!retransmitNextHole(nowNs, lostBoundary())) {
                 return;
             }
+        }
+    }
+
+    /**
+     * A retransmission lost in recovery: data first sent after this recovery's latest
+     * retransmission is SACKed, yet holes below HighRxt are still unSACKed, so the copies
+     * sent into them were lost too (Linux's tcp_mark_lost_retrans; RACK, RFC 8985 §6.2, says
+     * the same by send time). HighRxt goes back to SND.UNA and rule (1) resends them; RFC 6675
+     * alone would wait for the RTO, with its backoff.
+     */
+    private void detectLostRetransmissions() {
+        if (sackedRanges == 0 || !Seq.gt(highRxt, sndUna) || !Seq.gt(sackedEnd[sackedRanges - 1], rxtSndNxt)) {
+            return;
+        }
+        if (unsackedBytes(sndUna, highRxt) > 0) {
+            highRxt = sndUna;
+            rxtSndNxt = sndNxt;
+            layer.countLostRetransmit();
         }
     }
 
@@ -812,6 +834,7 @@ public final class TcpConnection implements Connection {
         final int from = Seq.gt(end - segmentMss(), sndUna) ? end - segmentMss() : sndUna;
         rescueSent = true;
         rescueRxt = recover;
+        rxtSndNxt = sndNxt;
         rttStartNs = NO_SAMPLE;
         layer.countRetransmit();
         layer.countSackRetransmit();
@@ -857,6 +880,7 @@ public final class TcpConnection implements Connection {
         layer.countSackRetransmit();
         layer.sendData(this, from, TcpHeader.ACK, from - sndUna, length, nowNs);
         highRxt = from + length;
+        rxtSndNxt = sndNxt;
         return true;
     }
 

@@ -161,6 +161,7 @@ public final class TcpLayer {
     private final AtomicCounter timeouts;
     private final AtomicCounter fastRetransmits;
     private final AtomicCounter lossProbes;
+    private final AtomicCounter lostRetransmits;
     private final AtomicCounter rtoExpired;
     private final AtomicCounter sackRetransmits;
     private final AtomicCounter pawsRejected;
@@ -253,6 +254,7 @@ public final class TcpLayer {
         timeouts = counters.newCounter("tcp.timeouts");
         fastRetransmits = counters.newCounter("tcp.fast_retransmits");
         lossProbes = counters.newCounter("tcp.loss_probes");
+        lostRetransmits = counters.newCounter("tcp.lost_retransmits");
         rtoExpired = counters.newCounter("tcp.rto_expired");
         sackRetransmits = counters.newCounter("tcp.sack_retransmits");
         pawsRejected = counters.newCounter("tcp.rx.paws_rejected");
@@ -1281,6 +1283,10 @@ public final class TcpLayer {
 
     void countLossProbe() {
         lossProbes.incrementRelease();
+    }
+
+    void countLostRetransmit() {
+        lostRetransmits.incrementRelease();
     }
 
     void countRtoExpired() {

@@ -254,6 +254,32 @@ class SackTest {
     }
 
     @Test
+    void aLostRetransmission_isResent_onceDataSentAfterItIsSacked_notAfterTheRto() {
+        establishWithSack();
+        stack.stack.submit(() -> app.connection.send(new UnsafeBuffer(new byte[100_000]), 0, 100_000));
+        stack.run();
+        assertThat(peer.collect()).hasSize(10);
+        final int s = iss + 1;
+        // Segment 0 lost: two duplicates (Limited Transmit sends 10 and 11), the third starts
+        // recovery and resends 0; the pipe lets new data follow it.
+        for (int k = 2; k <= 4; k++) {
+            peer.send(ACK, PEER_ISN + 1, s, TcpPeer.sackOption(s + MSS, s + k * MSS), NONE);
+        }
+        // 1-9 SACKed (all sent before the retransmission): the pipe shrinks, new data goes.
+        peer.send(ACK, PEER_ISN + 1, s, TcpPeer.sackOption(s + MSS, s + 10 * MSS), NONE);
+        final int afterRetransmission = ((TcpConnection) app.connection).sndNxt;
+        assertThat(afterRetransmission).as("new data went after the retransmission").isGreaterThan(s + 12 * MSS);
+        // SACKs of what went before the retransmission say nothing about it.
+        final List<Seg> before = peer.send(ACK, PEER_ISN + 1, s, TcpPeer.sackOption(s + MSS, s + 12 * MSS), NONE);
+        assertThat(before).extracting(Seg::seq).doesNotContain(s);
+        assertThat(stack.counter("tcp.lost_retransmits")).isZero();
+        // A SACK of data sent after it, with 0 still missing: the retransmission was lost too.
+        final List<Seg> after = peer.send(ACK, PEER_ISN + 1, s, TcpPeer.sackOption(s + MSS, afterRetransmission), NONE);
+        assertThat(after).extracting(Seg::seq).contains(s);
+        assertThat(stack.counter("tcp.lost_retransmits")).isEqualTo(1);
+    }
+
+    @Test
     void threeSackedRanges_ofSmallSegments_meanLoss_onTheFirstDuplicateAck_rfc6675_5_step2() {
         establishWithSack();
         stack.stack.submit(() -> {
