@@ -30,7 +30,7 @@ class SynCookiesIT {
         ns = Host.namespaceName();
         counters = dir.resolve("cookies.counters");
         serve = ServeProcess.start("serve", "--netns", ns, "--counters", counters.toString(), "--msl", "1",
-            "--syn-cookies", "always", "--syn-backlog", "1");
+            "--syn-cookies", "always", "--syn-backlog", "1", "--pcap", dir.resolve("cookies.pcap").toString());
         assertThat(serve.awaitReady(30)).as(serve.output()).startsWith("ready:");
     }
 
@@ -64,6 +64,17 @@ class SynCookiesIT {
         assertThat(counter("tcp.syncookies.invalid")).isZero();
         assertThat(counter("tcp.listen.half_open")).as("no half-open state at all").isZero();
         assertThat(counter("tcp.listen.synack_retransmits")).isZero();
+
+        // Linux's SYNs carry timestamps: the cookie SYN-ACK brought its window scale and
+        // SACK-permitted back in TSecr, so the connections use all three (as a kernel's would).
+        final Host.Result scaled = Host.run(60, "tshark", "-r", dir.resolve("cookies.pcap").toString(), "-Y",
+            "ip.src == " + STACK + " && tcp.flags.syn == 0 && tcp.options.timestamp.tsval", "-T", "fields",
+            "-e", "frame.number");
+        assertThat(scaled.out().lines().count()).as("segments with timestamps from cookie connections").isPositive();
+        final Host.Result synAcks = Host.run(60, "tshark", "-r", dir.resolve("cookies.pcap").toString(), "-Y",
+            "ip.src == " + STACK + " && tcp.flags.syn == 1 && tcp.options.wscale.shift && tcp.options.sack_perm",
+            "-T", "fields", "-e", "frame.number");
+        assertThat(synAcks.out().lines().count()).as("cookie SYN-ACKs with window scale and SACK-permitted").isGreaterThanOrEqualTo(51);
     }
 
     private static long counter(final String name) {

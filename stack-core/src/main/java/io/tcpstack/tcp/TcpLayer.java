@@ -550,9 +550,16 @@ public final class TcpLayer {
             listener.cookiesValidUntilNs = nowNs + 2 * SynCookieCodec.PERIOD_NS;
             listener.cookiesSent = true;
             cookiesSent.incrementRelease();
-            // MSS only: the cookie cannot carry a window scale, so neither side will scale.
+            // The cookie (the ISN) holds only the MSS. With timestamps, the SYN's window scale
+            // and SACK-permitted ride in the low bits of our TSval and come back in the ACK's
+            // TSecr (as Linux does); without, MSS only, and neither side scales.
+            final boolean ts = options.hasTimestamps();
+            if (ts) {
+                setTimestamps(cookieTsVal(cookie, seg.windowScale, seg.sackPermitted, nowNs), options.tsVal());
+            }
             emit(seg.remoteAddress, seg.localPort, seg.remotePort, cookie, seg.seq + 1, TcpHeader.SYN | TcpHeader.ACK,
-                window, MSS_ONLY, null, null, 0, 0, 0, nowNs);
+                window, ts ? synAckOptions(seg.windowScale, seg.sackPermitted, true) : MSS_ONLY, null, null, 0, 0, 0,
+                nowNs);
             return;
         }
         if (cookieMode == SynCookies.OFF && table.size() >= table.capacity() - table.capacity() / 4
@@ -681,7 +688,33 @@ public final class TcpLayer {
         }
         cookiesValidated.incrementRelease();
         passiveOpens.incrementRelease();
+        if (options.hasTimestamps()) {
+            // The SYN's options, from the TSecr echoing our cookie TSval (see onSegmentInListen).
+            final int bits = options.tsEcr() & COOKIE_TS_MASK;
+            final int scale = bits & 0xF;
+            complete(listener, key, seg, seg.ack - 1, seg.seq - 1, mss, scale == 0xF ? -1 : scale, (bits & 0x10) != 0,
+                true, options.tsVal(), 0, nowNs);
+            return;
+        }
         complete(listener, key, seg, seg.ack - 1, seg.seq - 1, mss, -1, false, false, 0, 0, nowNs);
+    }
+
+    /** Low TSval bits of a cookie SYN-ACK: the peer's window scale (4 bits, 15 = none), SACK-permitted. */
+    static final int COOKIE_TS_MASK = 0x1F;
+
+    /**
+     * Our clock for this connection (the cookie is its ISS) with the low 5 bits replaced by the
+     * SYN's window scale and SACK-permitted, and never ahead of the clock: the connection's
+     * later TSvals must not go back (RFC 7323 §5.5), so 32 ms are taken off if need be.
+     */
+    static int cookieTsVal(final int cookie, final int peerWindowScale, final boolean peerSack, final long nowNs) {
+        final int clock = TcpConnection.tsClock(nowNs, cookie);
+        int ts = (clock & ~COOKIE_TS_MASK) | (peerWindowScale < 0 ? 0xF : Math.min(peerWindowScale, 14))
+            | (peerSack ? 0x10 : 0);
+        if (ts - clock > 0) {
+            ts -= COOKIE_TS_MASK + 1;
+        }
+        return ts;
     }
 
     /**

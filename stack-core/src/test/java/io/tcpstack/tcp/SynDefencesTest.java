@@ -397,6 +397,46 @@ class SynDefencesTest {
         }
 
         @Test
+        void withTimestamps_aCookieConnectionKeepsWindowScaleAndSack_fromTheTsecrBits_asLinux() {
+            final StackHarness s = stack(16, SynCookies.ALWAYS);
+            final RecordingHandler app = new RecordingHandler();
+            s.stack.listen(PORT, 16, () -> app);
+            final TcpPeer peer = new TcpPeer(s, 40000, PORT);
+            // MSS 1460, SACK-permitted, timestamps (TSval 5000), NOP, window scale 7.
+            final byte[] syn = java.nio.ByteBuffer.allocate(24).put(new byte[] {2, 4, 5, (byte) 180, 1, 1, 4, 2})
+                .put(TcpPeer.timestampsOption(5000, 0)).put(new byte[] {1, 3, 3, 7}).array();
+            final Seg synAck = peer.send(TcpPeer.SYN, PEER_ISN, 0, syn, NONE).get(0);
+            assertThat(s.counter("tcp.syncookies.sent")).isEqualTo(1);
+            assertThat(synAck.windowScale()).as("ours offered (RFC 7323 §2.2)").isNotNegative();
+            assertThat(synAck.sackPermitted()).isTrue();
+            assertThat(synAck.hasTimestamps()).isTrue();
+            assertThat(synAck.tsEcr()).isEqualTo(5000);
+            assertThat(synAck.tsVal() & TcpLayer.COOKIE_TS_MASK)
+                .as("scale 7, SACK bit").isEqualTo(7 | 0x10);
+            peer.send(ACK, PEER_ISN + 1, synAck.seq() + 1, TcpPeer.timestampsOption(5001, synAck.tsVal()), NONE);
+            final TcpConnection c = (TcpConnection) app.connection;
+            assertThat(c).isNotNull();
+            assertThat(c.sndWindowScale).isEqualTo(7);
+            assertThat(c.rcvWindowScale).isEqualTo(synAck.windowScale());
+            assertThat(c.sackOk).isTrue();
+            assertThat(c.tsOk).isTrue();
+        }
+
+        @Test
+        void theCookieTsval_carriesItsBits_andIsNeverAheadOfTheClock() {
+            for (long nowMs = 0; nowMs < 200; nowMs++) {
+                final long nowNs = nowMs * 1_000_000L;
+                final int clock = TcpConnection.tsClock(nowNs, 0x12345678);
+                for (final int scale : new int[] {-1, 0, 7, 14}) {
+                    final int ts = TcpLayer.cookieTsVal(0x12345678, scale, true, nowNs);
+                    assertThat(ts & 0xF).isEqualTo(scale < 0 ? 0xF : scale);
+                    assertThat(ts & 0x10).isEqualTo(0x10);
+                    assertThat(clock - ts).isBetween(0, 63);
+                }
+            }
+        }
+
+        @Test
         void codec_isDeterministicForAKey_andRotatesKeysEveryPeriod() {
             final long[] keys = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
             final int[] next = {0};
