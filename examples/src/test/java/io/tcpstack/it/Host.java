@@ -104,4 +104,38 @@ final class Host {
         assertThat(value[0]).as("counter %s exists", name).isGreaterThanOrEqualTo(0);
         return value[0];
     }
+
+    /**
+     * {@code curl http://STACK/bytes/N} from the namespace into a file: status 200, N bytes, the
+     * service's pattern by SHA-256; the file is deleted after. Within {@code limitSeconds}.
+     */
+    static void fetchBytesByteExact(final String ns, final String stack, final long n, final Path dir,
+        final int limitSeconds) throws Exception {
+        final Path file = dir.resolve("bytes-" + n);
+        final Result r = inNamespace(ns, limitSeconds + 20L, "curl", "-sS", "--max-time", String.valueOf(limitSeconds),
+            "-o", file.toString(), "-w", "%{http_code} %{size_download}", "http://" + stack + "/bytes/" + n);
+        assertThat(r.out()).as(r.out()).isEqualTo("200 " + n);
+        assertThat(run(60, "sha256sum", file.toString()).out()).startsWith(TcpServeIT.expectedSha256(n));
+        Files.delete(file);
+    }
+
+    /**
+     * {@code bytes} seeded random bytes through the stack's echo service (port 7) with socat,
+     * both directions at once, compared byte for byte. Within {@code limitSeconds}.
+     */
+    static void echoByteExact(final String ns, final String stack, final int bytes, final long seed, final Path dir,
+        final int limitSeconds) throws IOException {
+        final Path in = dir.resolve("echo-in");
+        final Path out = dir.resolve("echo-out");
+        final byte[] data = new byte[bytes];
+        new java.util.Random(seed).nextBytes(data);
+        Files.write(in, data);
+        final Result r = inNamespace(ns, limitSeconds + 20L, "bash", "-c",
+            "timeout " + limitSeconds + " socat -b 65536 -t 20 - TCP:" + stack + ":7 < " + in + " > " + out);
+        assertThat(r.exitCode()).as(r.out()).isZero();
+        assertThat(Files.size(out)).isEqualTo(bytes);
+        assertThat(Files.mismatch(in, out)).isEqualTo(-1);
+        Files.delete(in);
+        Files.delete(out);
+    }
 }

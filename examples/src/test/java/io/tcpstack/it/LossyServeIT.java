@@ -2,11 +2,9 @@ package io.tcpstack.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -63,13 +61,7 @@ class LossyServeIT {
 
     @Test
     void fiftyMebibytesOut_byteExact_underLoss() throws Exception {
-        final long n = 50L * 1024 * 1024;
-        final Path file = dir.resolve("out");
-        final Host.Result r = Host.inNamespace(ns, 200, "curl", "-sS", "--max-time", "180", "-o", file.toString(),
-            "-w", "%{http_code} %{size_download}", "http://" + STACK + "/bytes/" + n);
-        assertThat(r.out()).as(r.out()).isEqualTo("200 " + n);
-        assertThat(Host.run(60, "sha256sum", file.toString()).out()).startsWith(TcpServeIT.expectedSha256(n));
-        Files.delete(file);
+        Host.fetchBytesByteExact(ns, STACK, 50L * 1024 * 1024, dir, 180);
         assertThat(counter("tcp.fast_retransmits") + counter("tcp.sack_retransmits"))
             .as("losses repaired by fast retransmit / SACK, not only by timeouts").isPositive();
         assertThat(faults.faultsSoFar()).as("packets the kernel dropped or duplicated").isPositive();
@@ -79,18 +71,7 @@ class LossyServeIT {
 
     @Test
     void fiftyMebibytesIn_andBackOut_throughEcho_byteExact_underLoss() throws Exception {
-        final Path in = dir.resolve("echo-in");
-        final Path out = dir.resolve("echo-out");
-        final byte[] data = new byte[50 * 1024 * 1024];
-        new Random(5).nextBytes(data);
-        Files.write(in, data);
-        final Host.Result r = Host.inNamespace(ns, 240, "bash", "-c",
-            "timeout 220 socat -b 65536 -t 20 - TCP:" + STACK + ":7 < " + in + " > " + out);
-        assertThat(r.exitCode()).as(r.out()).isZero();
-        assertThat(Files.size(out)).isEqualTo(data.length);
-        assertThat(Files.mismatch(in, out)).isEqualTo(-1);
-        Files.delete(in);
-        Files.delete(out);
+        Host.echoByteExact(ns, STACK, 50 * 1024 * 1024, 5, dir, 220);
         // The stack took in reordered and lost data from the kernel: it said so with SACK
         // blocks (RFC 2018), seen in its own capture.
         assertThat(sackedFrames(STACK)).as("ACKs with SACK blocks from the stack").isPositive();

@@ -2,9 +2,7 @@ package io.tcpstack.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Random;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -48,16 +46,7 @@ class OffloadLossyServeIT {
 
     @Test
     void twentyMebibytesEchoed_byteExact_withGsoPacketsLostAndReordered() throws Exception {
-        final Path in = dir.resolve("echo-in");
-        final Path out = dir.resolve("echo-out");
-        final byte[] data = new byte[20 * 1024 * 1024];
-        new Random(11).nextBytes(data);
-        Files.write(in, data);
-        final Host.Result r = Host.inNamespace(ns, 200, "bash", "-c",
-            "timeout 180 socat -b 65536 -t 20 - TCP:" + STACK + ":7 < " + in + " > " + out);
-        assertThat(r.exitCode()).as(r.out()).isZero();
-        assertThat(Files.size(out)).isEqualTo(data.length);
-        assertThat(Files.mismatch(in, out)).isEqualTo(-1);
+        Host.echoByteExact(ns, STACK, 20 * 1024 * 1024, 11, dir, 180);
         assertThat(counter("tun.rx.gso_packets")).isPositive();
         assertThat(counter("link.impair.dropped")).isPositive();
         assertThat(counter("link.impair.reordered")).isPositive();

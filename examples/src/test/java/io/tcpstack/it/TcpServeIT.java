@@ -2,11 +2,9 @@ package io.tcpstack.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
-import java.util.Random;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -66,12 +64,7 @@ class TcpServeIT {
     @ParameterizedTest(name = "GET /bytes/{0}")
     @ValueSource(longs = {0, 1, 1460, 65536, 10 * 1024 * 1024})
     void curlBytes_isByteExact(final long n) throws Exception {
-        final Path file = dir.resolve("bytes-" + n);
-        final Host.Result r = Host.inNamespace(ns, 120, "curl", "-sS", "--max-time", "100", "-o", file.toString(),
-            "-w", "%{http_code} %{size_download}", "http://" + STACK + "/bytes/" + n);
-        assertThat(r.out()).as(r.out()).isEqualTo("200 " + n);
-        final Host.Result sum = Host.run(60, "sha256sum", file.toString());
-        assertThat(sum.out()).startsWith(expectedSha256(n));
+        Host.fetchBytesByteExact(ns, STACK, n, dir, 100);
     }
 
     @Test
@@ -89,16 +82,7 @@ class TcpServeIT {
 
     @Test
     void echo20MiB_bothDirectionsAtOnce_isByteExact() throws Exception {
-        final Path in = dir.resolve("echo-in");
-        final Path out = dir.resolve("echo-out");
-        final byte[] data = new byte[20 * 1024 * 1024];
-        new Random(42).nextBytes(data);
-        Files.write(in, data);
-        final Host.Result r = Host.inNamespace(ns, 120, "bash", "-c",
-            "timeout 100 socat -b 65536 -t 10 - TCP:" + STACK + ":7 < " + in + " > " + out);
-        assertThat(r.exitCode()).as(r.out()).isZero();
-        assertThat(Files.size(out)).isEqualTo(data.length);
-        assertThat(Files.mismatch(in, out)).isEqualTo(-1);
+        Host.echoByteExact(ns, STACK, 20 * 1024 * 1024, 42, dir, 100);
     }
 
     @Test

@@ -2,9 +2,7 @@ package io.tcpstack.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Random;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -52,13 +50,7 @@ class TsoLossyServeIT {
 
     @Test
     void fiftyMebibytesOut_inTsoSuperSegments_byteExact_underLoss() throws Exception {
-        final long n = 50L * 1024 * 1024;
-        final Path file = dir.resolve("out");
-        final Host.Result r = Host.inNamespace(ns, 200, "curl", "-sS", "--max-time", "180", "-o", file.toString(),
-            "-w", "%{http_code} %{size_download}", "http://" + STACK + "/bytes/" + n);
-        assertThat(r.out()).as(r.out()).isEqualTo("200 " + n);
-        assertThat(Host.run(60, "sha256sum", file.toString()).out()).startsWith(TcpServeIT.expectedSha256(n));
-        Files.delete(file);
+        Host.fetchBytesByteExact(ns, STACK, 50L * 1024 * 1024, dir, 180);
         assertThat(counter("tun.tx.gso_packets")).as("TSO super-segments sent").isPositive();
         assertThat(counter("tcp.fast_retransmits") + counter("tcp.sack_retransmits")).isPositive();
         assertThat(faults.faultsSoFar()).as("packets the kernel dropped or duplicated").isPositive();
@@ -66,17 +58,7 @@ class TsoLossyServeIT {
 
     @Test
     void twentyMebibytesEchoed_gsoInTsoOut_byteExact_underLoss() throws Exception {
-        final Path in = dir.resolve("echo-in");
-        final Path out = dir.resolve("echo-out");
-        final byte[] data = new byte[20 * 1024 * 1024];
-        new Random(13).nextBytes(data);
-        Files.write(in, data);
-        final Host.Result r = Host.inNamespace(ns, 200, "bash", "-c",
-            "timeout 180 socat -b 65536 -t 20 - TCP:" + STACK + ":7 < " + in + " > " + out);
-        assertThat(r.exitCode()).as(r.out()).isZero();
-        assertThat(Files.mismatch(in, out)).isEqualTo(-1);
-        Files.delete(in);
-        Files.delete(out);
+        Host.echoByteExact(ns, STACK, 20 * 1024 * 1024, 13, dir, 180);
         assertThat(counter("tun.rx.gso_packets")).as("the kernel's GSO packets taken whole").isPositive();
         assertThat(counter("tcp.rx.bad_checksum")).isZero();
     }
