@@ -9,9 +9,9 @@ import org.agrona.UnsafeApi;
  * The Internet checksum (RFC 1071): the 16-bit one's complement of the one's complement
  * sum of the data taken as big-endian 16-bit words.
  *
- * <p>The sum is accumulated 8 bytes at a time into a {@code long}, two 32-bit halves at a
- * time so no carry is lost (RFC 1071 §2(B): the sum is independent of byte order and can
- * be computed over wider words, then folded). Incremental update follows RFC 1624 eqn. 3.
+ * <p>The sum is accumulated as 32-bit words zero-extended into {@code long}s, so no carry is
+ * lost (RFC 1071 §2(B): the sum is independent of byte order and can be computed over wider
+ * words, then folded). Incremental update follows RFC 1624 eqn. 3.
  */
 public final class Checksum {
     private static final boolean NATIVE_LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
@@ -36,49 +36,47 @@ public final class Checksum {
      */
     public static long sum(final DirectBuffer buffer, final int offset, final int length, final long initial) {
         // One bounds check for the region, then raw loads: a per-load check (what
-        // DirectBuffer.getLong does) made this loop about three times slower.
+        // DirectBuffer.getInt does) made this loop about three times slower.
         buffer.boundsCheck(offset, length);
         final byte[] array = buffer.byteArray();
         final long address = buffer.addressOffset();
         int i = offset;
         final int end = offset + length;
-        // Eight bytes at a time in native order, each load split into its two
-        // 32-bit halves so no carry is lost; RFC 1071 §2(B): the sum does not depend on byte
-        // order, so a little-endian machine swaps the folded result once at the end. Four independent
-        // accumulators let the CPU run the additions in parallel; none can overflow (each
-        // takes at most 2^14 words of 2^33 for a 64 KiB region).
+        // 32-bit words in native order, zero-extended: RFC 1071 §2(B), the sum does not depend
+        // on byte order, so a little-endian machine swaps the folded result once at the end.
+        // A 32-bit load zero-extends for free (one load and one add per word), where splitting
+        // a 64-bit load into halves costs a shift and a mask as well: 1500 B took 49-68 ns this
+        // way against ~85 ns with 8-byte loads (ChecksumBenchmark). Sixteen words per
+        // iteration, added in pairs into four independent accumulators so the additions run in
+        // parallel; none can overflow (each takes at most 2^13 words of 2^32 for a 64 KiB region).
         long s0 = 0;
         long s1 = 0;
         long s2 = 0;
         long s3 = 0;
-        while (end - i >= 32) {
-            final long a = UnsafeApi.getLongUnaligned(array, address + i);
-            final long b = UnsafeApi.getLongUnaligned(array, address + i + 8);
-            final long c = UnsafeApi.getLongUnaligned(array, address + i + 16);
-            final long d = UnsafeApi.getLongUnaligned(array, address + i + 24);
-            s0 += (a >>> 32) + (a & 0xFFFF_FFFFL);
-            s1 += (b >>> 32) + (b & 0xFFFF_FFFFL);
-            s2 += (c >>> 32) + (c & 0xFFFF_FFFFL);
-            s3 += (d >>> 32) + (d & 0xFFFF_FFFFL);
-            i += 32;
+        while (end - i >= 64) {
+            final long p = address + i;
+            s0 += u32(array, p) + u32(array, p + 4);
+            s1 += u32(array, p + 8) + u32(array, p + 12);
+            s2 += u32(array, p + 16) + u32(array, p + 20);
+            s3 += u32(array, p + 24) + u32(array, p + 28);
+            s0 += u32(array, p + 32) + u32(array, p + 36);
+            s1 += u32(array, p + 40) + u32(array, p + 44);
+            s2 += u32(array, p + 48) + u32(array, p + 52);
+            s3 += u32(array, p + 56) + u32(array, p + 60);
+            i += 64;
         }
         long native64 = s0 + s1 + s2 + s3;
-        while (end - i >= 8) {
-            final long a = UnsafeApi.getLongUnaligned(array, address + i);
-            native64 += (a >>> 32) + (a & 0xFFFF_FFFFL);
-            i += 8;
-        }
-        if (end - i >= 4) {
-            native64 += buffer.getInt(i, ByteOrder.nativeOrder()) & 0xFFFF_FFFFL;
+        while (end - i >= 4) {
+            native64 += u32(array, address + i);
             i += 4;
         }
         if (end - i >= 2) {
-            native64 += buffer.getShort(i, ByteOrder.nativeOrder()) & 0xFFFFL;
+            native64 += UnsafeApi.getShortUnaligned(array, address + i) & 0xFFFFL;
             i += 2;
         }
         if (end - i == 1) {
             // The first byte of a 16-bit word: its low byte in little-endian order.
-            native64 += (buffer.getByte(i) & 0xFFL) << (NATIVE_LITTLE_ENDIAN ? 0 : 8);
+            native64 += (UnsafeApi.getByte(array, address + i) & 0xFFL) << (NATIVE_LITTLE_ENDIAN ? 0 : 8);
         }
         // Fold the native-order sum to 16 bits, then swap to network order.
         final int folded = fold(native64);
@@ -96,7 +94,7 @@ public final class Checksum {
         final long address = buffer.addressOffset() + offset;
         long sum = 0;
         for (int i = 0; i < length; i += 4) {
-            sum += UnsafeApi.getIntUnaligned(array, address + i) & 0xFFFF_FFFFL;
+            sum += u32(array, address + i);
         }
         final int folded = fold(sum);
         final int swapped = NATIVE_LITTLE_ENDIAN ? ((folded & 0xFF) << 8) | (folded >>> 8) : folded;
@@ -133,6 +131,11 @@ public final class Checksum {
             + (~(oldValue >>> 16) & 0xFFFF) + (~oldValue & 0xFFFF)
             + (newValue >>> 16) + (newValue & 0xFFFF);
         return ~fold(sum) & 0xFFFF;
+    }
+
+    /** The 32-bit word at {@code address}, native order, zero-extended. */
+    private static long u32(final byte[] array, final long address) {
+        return UnsafeApi.getIntUnaligned(array, address) & 0xFFFF_FFFFL;
     }
 
     private static int fold(final long sum) {
