@@ -79,7 +79,12 @@ final class BenchStack {
      * @return the stack's next sequence number (its ISS + 1)
      */
     int handshake(final int peerPort, final int localPort, final int peerIsn) {
-        inject(syn(peerPort, localPort, peerIsn));
+        return handshake(syn(peerPort, localPort, peerIsn), peerPort, localPort, peerIsn);
+    }
+
+    /** As {@link #handshake(int, int, int)}, with the peer's SYN given (its options, e.g. {@link #synWithSack}). */
+    int handshake(final UnsafeBuffer syn, final int peerPort, final int localPort, final int peerIsn) {
+        inject(syn);
         if ((link.last.getByte(33) & 0x12) != 0x12) {
             throw new IllegalStateException("no SYN-ACK for port " + peerPort + ": " + counters.snapshot());
         }
@@ -108,6 +113,38 @@ final class BenchStack {
             .put((byte) 0x50).put((byte) flags).putShort((short) window).putShort((short) 0).putShort((short) 0);
         final byte[] pattern = BenchPackets.pattern(dataLength);
         b.put(pattern);
+        return withChecksums(b.array());
+    }
+
+    /**
+     * The peer's SYN with MSS 1460 and SACK-permitted (RFC 2018 §2), no window scale or
+     * timestamps: the connection then uses SACK, windows stay unscaled.
+     */
+    static UnsafeBuffer synWithSack(final int peerPort, final int localPort, final int isn) {
+        final ByteBuffer b = ByteBuffer.allocate(28);
+        b.putShort((short) peerPort).putShort((short) localPort).putInt(isn).putInt(0)
+            .put((byte) 0x70).put((byte) SYN).putShort((short) 65535).putShort((short) 0).putShort((short) 0)
+            .put((byte) 2).put((byte) 4).putShort((short) 1460)
+            .put((byte) 1).put((byte) 1).put((byte) 4).put((byte) 2);
+        return withChecksums(b.array());
+    }
+
+    /** Where the first SACK block's left edge is in a segment from {@link #sackAck}; each block takes 8 bytes. */
+    static final int SACK_BLOCKS = 20 + 20 + 4;
+
+    /**
+     * A pure ACK from the peer with {@code blocks} SACK blocks (RFC 2018 §3: NOP, NOP, kind 5,
+     * length 2 + 8n), all zero: set them with {@link #patchInt} at {@link #SACK_BLOCKS} + 8i
+     * (left edge) and + 8i + 4 (right edge).
+     */
+    static UnsafeBuffer sackAck(final int peerPort, final int localPort, final int seq, final int ack,
+        final int window, final int blocks) {
+        final int optionLength = 4 + 8 * blocks;
+        final ByteBuffer b = ByteBuffer.allocate(20 + optionLength);
+        b.putShort((short) peerPort).putShort((short) localPort).putInt(seq).putInt(ack)
+            .put((byte) ((5 + optionLength / 4) << 4)).put((byte) ACK_FLAG).putShort((short) window)
+            .putShort((short) 0).putShort((short) 0)
+            .put((byte) 1).put((byte) 1).put((byte) 5).put((byte) (2 + 8 * blocks));
         return withChecksums(b.array());
     }
 
