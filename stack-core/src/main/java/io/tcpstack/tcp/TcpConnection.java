@@ -1178,11 +1178,6 @@ public final class TcpConnection implements Connection {
                 if (limited > 0) {
                     limitedTransmitBytes += length;
                 }
-                if (probeAllowance > 0) {
-                    probeAllowance = 0; // one segment only
-                } else {
-                    schedulePto(nowNs); // RFC 8985 §7.2: after new data that is not itself a probe
-                }
                 if (rttStartNs == NO_SAMPLE && !Seq.lt(sndNxt, sndMax)) {
                     rttSeq = sndNxt; // new data only: never time a retransmission (Karn)
                     rttStartNs = nowNs;
@@ -1190,6 +1185,14 @@ public final class TcpConnection implements Connection {
                 sndNxt += length;
                 if (Seq.gt(sndNxt, sndMax)) {
                     sndMax = sndNxt;
+                }
+                if (probeAllowance > 0) {
+                    probeAllowance = 0; // one segment only
+                } else {
+                    // RFC 8985 §7.2: after new data that is not itself a probe, with SND.NXT
+                    // past it. Armed before, a flight of one segment (with TSO, often a whole
+                    // window) found nothing out and never got a PTO: its loss waited for the RTO.
+                    schedulePto(nowNs);
                 }
                 if (fin) {
                     markFinSent();
