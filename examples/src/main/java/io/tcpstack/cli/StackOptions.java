@@ -107,6 +107,12 @@ final class StackOptions {
             + "Default: ${DEFAULT-VALUE}.")
     String offload;
 
+    @Option(names = "--recovery-probe", paramLabel = "on|off", defaultValue = "off",
+        description = "In SACK loss recovery, resend the highest segment once when no ACK has come for a probe "
+            + "timeout (2 SRTT, at least 10 ms) instead of waiting for the RTO: beyond RFC 8985, which arms no "
+            + "probe in recovery. Default: ${DEFAULT-VALUE}.")
+    String recoveryProbe;
+
     @Option(names = "--idle", paramLabel = "STRATEGY", defaultValue = "wake",
         description = "Stack thread idle strategy: wake (park until a packet arrives), backoff, yield, spin, sleep. "
             + "Default: ${DEFAULT-VALUE}.")
@@ -115,7 +121,8 @@ final class StackOptions {
     /** Checked, parsed settings; every user error becomes a one-line {@link UserError}. */
     record Settings(String netns, String tun, int hostAddress, int prefixLength, int stackAddress, int mtu,
         Path pcap, Path counters, String idle, long mslNs, Listening listening, ConnTable conns,
-        io.tcpstack.link.ImpairedLink.Impairment impair, StackConfig.CongestionControlKind cc, boolean offload) {
+        io.tcpstack.link.ImpairedLink.Impairment impair, StackConfig.CongestionControlKind cc, boolean offload,
+        boolean recoveryProbe) {
         String where() {
             return netns == null ? "in the current netns" : "in netns " + netns;
         }
@@ -226,6 +233,9 @@ final class StackOptions {
         if (!offload.equals("on") && !offload.equals("off")) {
             throw new UserError("--offload '" + offload + "': expected on or off.", 2);
         }
+        if (!recoveryProbe.equals("on") && !recoveryProbe.equals("off")) {
+            throw new UserError("--recovery-probe '" + recoveryProbe + "': expected on or off.", 2);
+        }
         final String ns = noNetns ? null : netns;
         final String base = ns == null ? "root-" + tun : ns;
         final Path countersFile = counters != null ? counters : Path.of("/dev/shm/tcpstack", base + ".counters");
@@ -233,7 +243,7 @@ final class StackOptions {
             conns != null, TimeUnit.MILLISECONDS.toNanos(connsPeriodMs), connsRows);
         return new Settings(ns, tun, host, prefix, stack, mtu, pcap, countersFile, idle,
             (long) (mslSeconds * 1_000_000_000L), listening, connTable, impairment(), congestionControl(),
-            offload.equals("on"));
+            offload.equals("on"), recoveryProbe.equals("on"));
     }
 
     private static int parseAddress(final String option, final String text) {

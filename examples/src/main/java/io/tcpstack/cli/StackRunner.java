@@ -67,7 +67,8 @@ final class StackRunner {
             link = TunLink.open(tunConfig, stackCounters);
 
             final StackConfig config = s.listening().applyTo(StackConfig.builder()).localAddress(s.stackAddress())
-                .mtu(s.mtu()).mslNs(s.mslNs()).congestionControl(s.cc()).build();
+                .mtu(s.mtu()).mslNs(s.mslNs()).congestionControl(s.cc())
+                .recoveryProbe(s.recoveryProbe()).build();
             final io.tcpstack.link.PacketLink stackLink = s.impair() == null ? link
                 : new io.tcpstack.link.ImpairedLink(link, s.impair(), stackCounters);
             final TcpStack stack = new TcpStack(config, stackLink, clock, stackCounters, pcapWriter);

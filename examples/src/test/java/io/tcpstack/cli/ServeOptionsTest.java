@@ -47,6 +47,7 @@ class ServeOptionsTest {
         "--cc vegas                   | tcpstack: --cc 'vegas': expected newreno or cubic.",
         "--impair loss=2              | tcpstack: --impair '2': a probability is 0..1 (or 0%..100%).",
         "--offload maybe              | tcpstack: --offload 'maybe': expected on or off.",
+        "--recovery-probe yes         | tcpstack: --recovery-probe 'yes': expected on or off.",
         "--accept-backlog 2000000     | tcpstack: --accept-backlog 2000000: out of range (1..1000000).",
         "--syn-cookies maybe          | tcpstack: --syn-cookies 'maybe': expected off, on or always.",
         "--syn-ack-retries 16         | tcpstack: --syn-ack-retries 16: out of range (0..15).",
@@ -85,6 +86,6 @@ class ServeOptionsTest {
         final Result r = run("serve", "--help");
         assertThat(r.exitCode()).isZero();
         assertThat(r.out()).contains("--netns", "--no-netns", "--tun", "--host-addr", "--stack-addr", "--mtu",
-            "--pcap", "--counters", "--offload");
+            "--pcap", "--counters", "--offload", "--recovery-probe");
     }
 }

@@ -41,6 +41,7 @@ public final class StackConfig {
     private final CongestionControlKind congestionControl;
     private final long keepAliveIntervalNs;
     private final int keepAliveProbes;
+    private final boolean recoveryProbe;
 
     private StackConfig(final Builder b) {
         this.localAddress = b.localAddress;
@@ -69,6 +70,15 @@ public final class StackConfig {
         this.congestionControl = b.congestionControl;
         this.keepAliveIntervalNs = b.keepAliveIntervalNs;
         this.keepAliveProbes = b.keepAliveProbes;
+        this.recoveryProbe = b.recoveryProbe;
+    }
+
+    /**
+     * A loss probe during SACK recovery when the ACKs stop: beyond RFC 8985 §7.2, which arms
+     * no probe in recovery. Off by default. See {@link Builder#recoveryProbe(boolean)}.
+     */
+    public boolean recoveryProbe() {
+        return recoveryProbe;
     }
 
     /**
@@ -266,8 +276,25 @@ public final class StackConfig {
         private CongestionControlKind congestionControl = CongestionControlKind.NEWRENO;
         private long keepAliveIntervalNs = TimeUnit.SECONDS.toNanos(75);
         private int keepAliveProbes = 9;
+        private boolean recoveryProbe;
 
         private Builder() {
+        }
+
+        /**
+         * In SACK loss recovery, when no ACK has come for a probe timeout (max(2 SRTT, 10 ms),
+         * before the RTO), send the highest segment out once more, as the tail loss probe does
+         * outside recovery (RFC 8985 §7.3), and again after each further PTO of silence until
+         * the RTO. RFC 8985 §7.2 arms no probe in recovery (nor do Linux and gVisor); this is
+         * an extension, off by default. Why it exists: a Linux receiver that takes the resent
+         * hole and everything after it can answer with a single ACK (its SACK compression held
+         * the others); if that ACK is lost, a sender in recovery has nothing it may send and
+         * waits out the RTO (200 ms at least), while a duplicate segment draws an immediate ACK
+         * (RFC 5681 §4.2). docs/performance.md has the captures and the figures.
+         */
+        public Builder recoveryProbe(final boolean value) {
+            this.recoveryProbe = value;
+            return this;
         }
 
         /** Default {@link CongestionControlKind#NEWRENO}. */

@@ -544,6 +544,9 @@ public final class TcpConnection implements Connection {
             updateWindow(seg);
         }
         probesUnanswered = 0; // RFC 1122 §4.2.2.17: the peer answers, the zero window may last
+        if (inRecovery) {
+            scheduleRecoveryProbe(nowNs); // each ACK in recovery restarts it (StackConfig#recoveryProbe)
+        }
         final boolean finAcked = finSent && sndUna == finSeq + 1;
         switch (state) {
             case FIN_WAIT_1 -> {
@@ -1390,6 +1393,45 @@ public final class TcpConnection implements Connection {
     }
 
     /**
+     * {@link io.tcpstack.api.StackConfig.Builder#recoveryProbe}, beyond RFC 8985 §7.2 (which
+     * arms no PTO in recovery): in SACK recovery, PTO = max(2 SRTT, 10 ms) after the latest
+     * ACK, if that comes before the RTO. Nothing without SACK, after an RTO, or with our FIN
+     * out (as for the tail loss probe).
+     */
+    private void scheduleRecoveryProbe(final long nowNs) {
+        probeDeadlineNs = Long.MAX_VALUE;
+        if (!layer.recoveryProbe || !sackOk || !inRecovery || retries > 0 || sndNxt == sndUna || finSent
+            || srttNs == 0) {
+            return;
+        }
+        final long pto = Math.max(2 * srttNs, MIN_PTO_NS);
+        if (retransmitDeadlineNs != Long.MAX_VALUE && nowNs + pto - retransmitDeadlineNs >= 0) {
+            return; // the RTO comes first
+        }
+        probeDeadlineNs = nowNs + pto;
+    }
+
+    /**
+     * The recovery probe fired: no ACK for a PTO in SACK recovery. The highest segment sent
+     * goes again (as RFC 8985 §7.3 resends it when there is no new data), beyond cwnd, HighRxt
+     * and the pipe unchanged; a receiver that has it answers at once with a D-SACK (RFC 5681
+     * §4.2, RFC 2883), one that lacks it with SACK blocks. Once per silence: the next ACK
+     * re-arms it, else the RTO follows.
+     */
+    private void onRecoveryProbeTimeout(final long nowNs) {
+        if (!layer.recoveryProbe || !sackOk || retries > 0 || sndNxt == sndUna || finSent) {
+            return;
+        }
+        final int start = Seq.gt(sndNxt - segmentMss(), sndUna) ? sndNxt - segmentMss() : sndUna;
+        if (rttStartNs != NO_SAMPLE && !Seq.lt(rttSeq, start)) {
+            rttStartNs = NO_SAMPLE; // Karn
+        }
+        layer.sendData(this, start, TcpHeader.ACK | TcpHeader.PSH, start - sndUna, sndNxt - start, nowNs);
+        layer.countRetransmit();
+        layer.countRecoveryProbe();
+    }
+
+    /**
      * RFC 8985 §7.3: the PTO fired. One segment goes: new data if there is any and the peer's
      * window takes it (beyond cwnd), else the last segment sent again. Its ACK, or the SACK
      * blocks it draws, starts the recovery a lost tail would otherwise wait an RTO for; and a
@@ -1397,6 +1439,10 @@ public final class TcpConnection implements Connection {
      */
     private void onProbeTimeout(final long nowNs) {
         probeDeadlineNs = Long.MAX_VALUE;
+        if (inRecovery) {
+            onRecoveryProbeTimeout(nowNs);
+            return;
+        }
         if (inRecovery || retries > 0 || sackedRanges > 0 || probeOut || sndNxt == sndUna || finSent) {
             return;
         }

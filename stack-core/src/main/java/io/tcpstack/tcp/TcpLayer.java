@@ -66,6 +66,8 @@ public final class TcpLayer {
     final int maxRetries;
     final int synRetries;
     final long delayedAckNs;
+    /** StackConfig#recoveryProbe: a loss probe in SACK recovery once the ACKs stop. */
+    final boolean recoveryProbe;
     final long keepAliveIdleNs;
     final long keepAliveIntervalNs;
     final int keepAliveProbes;
@@ -161,6 +163,7 @@ public final class TcpLayer {
     private final AtomicCounter timeouts;
     private final AtomicCounter fastRetransmits;
     private final AtomicCounter lossProbes;
+    private final AtomicCounter recoveryProbes;
     private final AtomicCounter lostRetransmits;
     private final AtomicCounter rtoExpired;
     private final AtomicCounter sackRetransmits;
@@ -189,6 +192,7 @@ public final class TcpLayer {
         this.maxRetries = config.maxRetries();
         this.synRetries = config.synRetries();
         this.delayedAckNs = config.delayedAckNs();
+        this.recoveryProbe = config.recoveryProbe();
         this.keepAliveIdleNs = config.keepAliveIdleNs();
         this.keepAliveIntervalNs = config.keepAliveIntervalNs();
         this.keepAliveProbes = config.keepAliveProbes();
@@ -254,6 +258,7 @@ public final class TcpLayer {
         timeouts = counters.newCounter("tcp.timeouts");
         fastRetransmits = counters.newCounter("tcp.fast_retransmits");
         lossProbes = counters.newCounter("tcp.loss_probes");
+        recoveryProbes = counters.newCounter("tcp.recovery_probes");
         lostRetransmits = counters.newCounter("tcp.lost_retransmits");
         rtoExpired = counters.newCounter("tcp.rto_expired");
         sackRetransmits = counters.newCounter("tcp.sack_retransmits");
@@ -1316,6 +1321,11 @@ public final class TcpLayer {
 
     void countLossProbe() {
         lossProbes.incrementRelease();
+    }
+
+    /** A loss probe in SACK recovery (StackConfig#recoveryProbe). */
+    void countRecoveryProbe() {
+        recoveryProbes.incrementRelease();
     }
 
     void countLostRetransmit() {

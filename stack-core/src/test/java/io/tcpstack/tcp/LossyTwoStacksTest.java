@@ -330,10 +330,12 @@ class LossyTwoStacksTest {
             // Odd seeds run CUBIC (RFC 9438), even ones NewReno: both under the same faults.
             final StackConfig.CongestionControlKind cc = (s.seed() & 1) == 1
                 ? StackConfig.CongestionControlKind.CUBIC : StackConfig.CongestionControlKind.NEWRENO;
-            server = new TcpStack(config(SERVER_ADDRESS, s.mtu(), s.serverBufferBytes(), cc), link[1], clock,
-                serverCounters, serverPcap);
-            client = new TcpStack(config(CLIENT_ADDRESS, s.mtu(), s.clientBufferBytes(), cc), link[0], clock,
-                clientCounters, clientPcap);
+            // Seeds 2, 3 mod 4 run with the loss probe in recovery (StackConfig#recoveryProbe).
+            final boolean recoveryProbe = (s.seed() & 2) != 0;
+            server = new TcpStack(config(SERVER_ADDRESS, s.mtu(), s.serverBufferBytes(), cc, recoveryProbe), link[1],
+                clock, serverCounters, serverPcap);
+            client = new TcpStack(config(CLIENT_ADDRESS, s.mtu(), s.clientBufferBytes(), cc, recoveryProbe), link[0],
+                clock, clientCounters, clientPcap);
             server.tcp().isnSource((la, lp, ra, rp, now) -> s.serverIsn());
             client.tcp().isnSource((la, lp, ra, rp, now) -> s.clientIsn());
             final long clientPattern = s.seed() * 2 + 1;
@@ -346,18 +348,18 @@ class LossyTwoStacksTest {
         }
 
         static StackConfig config(final int address, final int mtu, final int bufferBytes) {
-            return config(address, mtu, bufferBytes, StackConfig.CongestionControlKind.NEWRENO);
+            return config(address, mtu, bufferBytes, StackConfig.CongestionControlKind.NEWRENO, false);
         }
 
         static StackConfig config(final int address, final int mtu, final int bufferBytes,
-            final StackConfig.CongestionControlKind cc) {
+            final StackConfig.CongestionControlKind cc, final boolean recoveryProbe) {
             // Short MSL and RTO bounds keep simulated time short; 2 x MSL still outlasts the
             // peer's FIN retransmissions at the largest RTO. More retries than the defaults:
             // at 10 % loss each way, seven lost SYNs in a row do happen across 100,000 seeds.
             return StackConfig.builder().localAddress(address).mtu(mtu).tcpBufferBytes(bufferBytes)
                 .mslNs(MSL_NS).initialRtoNs(200 * MS).minRtoNs(10 * MS).maxRtoNs(1_000 * MS)
                 .synRetries(12).maxRetries(30).timeWaitMax(16).reassemblyMaxDatagrams(1).congestionControl(cc)
-                .build();
+                .recoveryProbe(recoveryProbe).build();
         }
 
         /** Runs both stacks until {@code done}; jumps the clock to the next event whenever both are idle. */
@@ -486,6 +488,7 @@ class LossyTwoStacksTest {
         long queueDrops;
         long retransmitted;
         long windowProbes;
+        long recoveryProbes;
         long checksumDrops;
 
         void add(final Duo d) {
@@ -503,6 +506,7 @@ class LossyTwoStacksTest {
             for (final StackCounters c : new StackCounters[] {d.serverCounters, d.clientCounters}) {
                 retransmitted += c.get("tcp.RetransSegs");
                 windowProbes += c.get("tcp.tx.window_probes");
+                recoveryProbes += c.get("tcp.recovery_probes");
                 checksumDrops += c.get("tcp.rx.bad_checksum") + c.get("ip.rx.bad_checksum");
             }
         }
@@ -512,7 +516,8 @@ class LossyTwoStacksTest {
             return seeds + " seeds, " + simulatedNs / 1_000_000_000L + " simulated s, " + packets + " packets: "
                 + lost + " lost, " + duplicated + " duplicated, " + reordered + " reordered, " + corrupted
                 + " corrupted (" + checksumDrops + " checksum drops), " + queueDrops + " queue drops; "
-                + retransmitted + " TCP retransmissions, " + windowProbes + " zero-window probes";
+                + retransmitted + " TCP retransmissions (" + recoveryProbes + " recovery probes), " + windowProbes
+                + " zero-window probes";
         }
     }
 
