@@ -159,6 +159,26 @@ public final class TcpConnection implements Connection {
     boolean probeWasRetransmission; // TLP.is_retrans
     int probeStart;            // first byte of a retransmitted probe
     int probeEnd;              // TLP.end_seq: SND.NXT when the probe went
+    /**
+     * RFC 8985 §6 RACK, by sequence: when the reordering window after an ACK that SACKed data
+     * above a hole runs out, unSACKed bytes below {@link #rackLost} are deemed lost. Outside
+     * recovery and before any RTO nothing has been resent below the highest SACKed byte, so
+     * a lower sequence number was sent earlier: sequence order stands in for RACK's per-segment
+     * transmission times. RACK.min_RTT is the lowest RTT sample of the connection.
+     */
+    long rackDeadlineNs = Long.MAX_VALUE;
+    int rackLost;
+    boolean rackLostSet;
+    long minRttNs = Long.MAX_VALUE;
+    /**
+     * RFC 8985 §6.2 step 4: RACK.reo_wnd_mult, raised by one for a D-SACK (a needless resend:
+     * the window was too short for this path's reordering) at most once a round trip (until
+     * SND.UNA passes {@link #rackDsackRoundEnd}), back to 1 after 16 recoveries without one.
+     */
+    int rackReoWndMult = 1;
+    int rackDsackRoundEnd;
+    boolean rackDsackRound;
+    int rackRecoveriesSinceDsack;
     /** Bytes a loss probe may send beyond cwnd (one segment, while the PTO handler runs). */
     private int probeAllowance;
 
@@ -492,6 +512,9 @@ public final class TcpConnection implements Connection {
             return false;
         }
         final boolean withSack = sackOk && seg.options.sackBlocks() > 0;
+        if (withSack && Seq.le(seg.options.sackRight(0), seg.ack)) {
+            onDsack(); // RFC 2883 §4: a first block below the cumulative ACK reports a duplicate
+        }
         final boolean newSackInfo = withSack && updateScoreboard(seg.options, seg.ack);
         if (!withSack && sackedRanges > 0 && Seq.gt(seg.ack, sndUna)) {
             // RFC 6675 §5 Update(): ranges at or below the cumulative ACK leave the scoreboard
@@ -546,6 +569,10 @@ public final class TcpConnection implements Connection {
         probesUnanswered = 0; // RFC 1122 §4.2.2.17: the peer answers, the zero window may last
         if (inRecovery) {
             scheduleRecoveryProbe(nowNs); // each ACK in recovery restarts it (StackConfig#recoveryProbe)
+        } else if (sackedRanges > 0) {
+            armRack(nowNs);
+        } else {
+            rackDeadlineNs = Long.MAX_VALUE;
         }
         final boolean finAcked = finSent && sndUna == finSeq + 1;
         switch (state) {
@@ -582,6 +609,7 @@ public final class TcpConnection implements Connection {
         if (Seq.gt(ack, recover)) {
             // Full acknowledgment: everything out when recovery began is acknowledged.
             inRecovery = false;
+            rackLostSet = false;
             cc.onRecoveryEnd(sndNxt - sndUna);
             return;
         }
@@ -619,23 +647,100 @@ public final class TcpConnection implements Connection {
         // are likely echoes of our retransmissions: step 1A).
         final boolean lost = dupAcks == 3 || (sackOk && dupAcks < 3 && Seq.gt(lostBoundary(), sndUna));
         if (lost && Seq.gt(sndUna, recover)) {
-            dupAcks = 3;
-            inRecovery = true;
-            partialAckSeen = false;
-            recover = sndNxt - 1;
-            // RFC 5681 §3.2 step 2: FlightSize without what Limited Transmit sent.
-            cc.onFastRetransmit(sndNxt - sndUna - limitedTransmitBytes);
-            layer.countFastRetransmit();
-            // RFC 6675 §5 step (4.3): the segment at HighACK + 1, which ends where the data the
-            // peer SACKed begins; HighRxt its last byte.
-            final int firstHole = sackOk && sackedRanges > 0 && Seq.gt(sackedStart[0], sndUna)
-                ? sackedStart[0] - sndUna : Integer.MAX_VALUE;
-            retransmitFirstUnacknowledged(nowNs, firstHole);
-            highRxt = sndUna + Math.min(Math.min(segmentMss(), sndNxt - sndUna), firstHole);
-            rxtSndNxt = sndNxt;
-            if (sackOk) {
-                sackRecoverySend(nowNs); // RFC 6675 §5 step (4.4): more if pipe allows
-            }
+            enterFastRecovery(nowNs);
+        }
+    }
+
+    /**
+     * RFC 8985 §6.2 step 5 / §6.3: the peer SACKed data above a hole, too little for
+     * DupThresh: the reordering timer is armed, once, for RACK.reo_wnd. Holes below the
+     * highest SACKed byte were sent before it (see {@link #rackLost}), so when the window runs
+     * out with them still unSACKed they are lost. This is what finds the loss of a whole
+     * flight whose tail loss probe alone was SACKed (§7.4): one SACKed segment is no
+     * DupThresh, and the RTO came instead.
+     */
+    private void armRack(final long nowNs) {
+        if (!sackOk || inRecovery || retries > 0 || sackedRanges == 0 || rackDeadlineNs != Long.MAX_VALUE
+            || !Seq.gt(sndUna, recover)) {
+            return;
+        }
+        if (!Seq.gt(sackedStart[0], sndUna) && sackedRanges == 1) {
+            return; // no hole below SACKed data
+        }
+        rackDeadlineNs = nowNs + reorderingWindowNs();
+    }
+
+    /**
+     * RFC 8985 §6.2 step 4, outside recovery with fewer than DupThresh segments SACKed:
+     * RACK.reo_wnd = min(RACK.min_RTT / 4, SRTT) (reo_wnd_mult 1). The timer wheel's tick
+     * (about 1 ms) is the effective floor.
+     */
+    private long reorderingWindowNs() {
+        final long minRtt = minRttNs != Long.MAX_VALUE ? minRttNs : srttNs;
+        final long window = rackReoWndMult * minRtt / 4;
+        return srttNs > 0 ? Math.min(window, srttNs) : window;
+    }
+
+    /** RFC 8985 §6.2 step 4: a D-SACK widens RACK's reordering window, once per round trip. */
+    private void onDsack() {
+        if (rackDsackRound && !Seq.gt(sndUna, rackDsackRoundEnd)) {
+            return;
+        }
+        rackDsackRound = true;
+        rackDsackRoundEnd = sndNxt;
+        rackRecoveriesSinceDsack = 0;
+        if (rackReoWndMult < 64) {
+            rackReoWndMult++;
+        }
+    }
+
+    /**
+     * RFC 8985 §6.3: the reordering window ran out. Every unSACKed byte below the highest
+     * SACKed one is deemed lost, and recovery starts as for DupThresh (RFC 8985 §9.3: a loss
+     * found by RACK is a congestion event like any other).
+     */
+    private void onRackTimeout(final long nowNs) {
+        rackDeadlineNs = Long.MAX_VALUE;
+        if (!sackOk || inRecovery || retries > 0 || sackedRanges == 0 || !Seq.gt(sndUna, recover)) {
+            return;
+        }
+        final int highest = sackedEnd[sackedRanges - 1];
+        if (unsackedBytes(sndUna, highest) == 0) {
+            return;
+        }
+        rackLost = highest;
+        rackLostSet = true;
+        layer.countRackLoss();
+        enterFastRecovery(nowNs);
+    }
+
+    /**
+     * RFC 5681 §3.2 step 2, RFC 6582 §3.2 step 2, RFC 6675 §5 steps 4.1-4.4: loss found (by
+     * DupThresh, or by RACK's timer): ssthresh from FlightSize, the first hole resent, then
+     * more as the pipe allows.
+     */
+    private void enterFastRecovery(final long nowNs) {
+        rackDeadlineNs = Long.MAX_VALUE;
+        if (++rackRecoveriesSinceDsack >= 16) {
+            rackReoWndMult = 1; // RFC 8985 §6.2 step 4: 16 recoveries without a D-SACK
+            rackRecoveriesSinceDsack = 0;
+        }
+        dupAcks = 3;
+        inRecovery = true;
+        partialAckSeen = false;
+        recover = sndNxt - 1;
+        // RFC 5681 §3.2 step 2: FlightSize without what Limited Transmit sent.
+        cc.onFastRetransmit(sndNxt - sndUna - limitedTransmitBytes);
+        layer.countFastRetransmit();
+        // RFC 6675 §5 step (4.3): the segment at HighACK + 1, which ends where the data the
+        // peer SACKed begins; HighRxt its last byte.
+        final int firstHole = sackOk && sackedRanges > 0 && Seq.gt(sackedStart[0], sndUna)
+            ? sackedStart[0] - sndUna : Integer.MAX_VALUE;
+        retransmitFirstUnacknowledged(nowNs, firstHole);
+        highRxt = sndUna + Math.min(Math.min(segmentMss(), sndNxt - sndUna), firstHole);
+        rxtSndNxt = sndNxt;
+        if (sackOk) {
+            sackRecoverySend(nowNs); // RFC 6675 §5 step (4.4): more if pipe allows
         }
     }
 
@@ -717,17 +822,19 @@ public final class TcpConnection implements Connection {
      * RFC 6675 §4 IsLost() as a boundary: an unSACKed byte below it is deemed lost, since
      * more than (DupThresh - 1) × SMSS bytes, or DupThresh discontiguous ranges, were SACKed
      * above it (DupThresh 3). SACKed bytes above a byte only grow as the byte gets lower, so
-     * one boundary divides lost from not lost. SND.UNA when nothing is deemed lost.
+     * one boundary divides lost from not lost; or, if higher, the RACK boundary
+     * ({@link #rackLost}). SND.UNA when nothing is deemed lost.
      */
     int lostBoundary() {
+        final int rack = rackLostSet && Seq.gt(rackLost, sndUna) ? rackLost : sndUna;
         int above = 0;
         for (int i = sackedRanges - 1; i >= 0; i--) {
             above += sackedEnd[i] - sackedStart[i];
             if (above > 2 * sendMss || sackedRanges - i >= 3) {
-                return sackedStart[i];
+                return Seq.gt(rack, sackedStart[i]) ? rack : sackedStart[i];
             }
         }
-        return sndUna;
+        return rack;
     }
 
     /** Bytes in [from, to) the peer has not SACKed. */
@@ -1288,6 +1395,7 @@ public final class TcpConnection implements Connection {
     }
 
     private void addRttSample(final long r) {
+        minRttNs = Math.min(minRttNs, r);
         if (srttNs == 0) {
             srttNs = r;
             rttvarNs = r / 2;
@@ -1334,7 +1442,7 @@ public final class TcpConnection implements Connection {
     /** Earliest of the retransmission, loss-probe, persist, delayed-ACK, SWS-override and keep-alive deadlines. */
     long nextDeadlineNs() {
         return Math.min(Math.min(Math.min(retransmitDeadlineNs, persistDeadlineNs), delayedAckDeadlineNs),
-            Math.min(Math.min(overrideDeadlineNs, keepAliveDeadlineNs), probeDeadlineNs));
+            Math.min(Math.min(overrideDeadlineNs, keepAliveDeadlineNs), Math.min(probeDeadlineNs, rackDeadlineNs)));
     }
 
     void onTimer(final long nowNs) {
@@ -1346,6 +1454,9 @@ public final class TcpConnection implements Connection {
             onRetransmitTimeout(nowNs);
         } else if (isLive() && probeDeadlineNs != Long.MAX_VALUE && nowNs - probeDeadlineNs >= 0) {
             onProbeTimeout(nowNs);
+        }
+        if (isLive() && rackDeadlineNs != Long.MAX_VALUE && nowNs - rackDeadlineNs >= 0) {
+            onRackTimeout(nowNs);
         }
         if (isLive() && persistDeadlineNs != Long.MAX_VALUE && nowNs - persistDeadlineNs >= 0) {
             onPersistTimeout(nowNs);
@@ -1526,6 +1637,8 @@ public final class TcpConnection implements Connection {
                 if (sndWnd != 0) {
                     cc.onRetransmitTimeout(sndNxt - sndUna);
                     inRecovery = false;
+                    rackLostSet = false;
+                    rackDeadlineNs = Long.MAX_VALUE;
                     dupAcks = 0;
                     limitedTransmitBytes = 0;
                     recover = sndNxt - 1;

@@ -164,6 +164,7 @@ public final class TcpLayer {
     private final AtomicCounter fastRetransmits;
     private final AtomicCounter lossProbes;
     private final AtomicCounter recoveryProbes;
+    private final AtomicCounter rackLosses;
     private final AtomicCounter lostRetransmits;
     private final AtomicCounter rtoExpired;
     private final AtomicCounter sackRetransmits;
@@ -259,6 +260,7 @@ public final class TcpLayer {
         fastRetransmits = counters.newCounter("tcp.fast_retransmits");
         lossProbes = counters.newCounter("tcp.loss_probes");
         recoveryProbes = counters.newCounter("tcp.recovery_probes");
+        rackLosses = counters.newCounter("tcp.rack_losses");
         lostRetransmits = counters.newCounter("tcp.lost_retransmits");
         rtoExpired = counters.newCounter("tcp.rto_expired");
         sackRetransmits = counters.newCounter("tcp.sack_retransmits");
@@ -1321,6 +1323,11 @@ public final class TcpLayer {
 
     void countLossProbe() {
         lossProbes.incrementRelease();
+    }
+
+    /** A loss found by RACK's reordering timer (RFC 8985 §6.3). */
+    void countRackLoss() {
+        rackLosses.incrementRelease();
     }
 
     /** A loss probe in SACK recovery (StackConfig#recoveryProbe). */
