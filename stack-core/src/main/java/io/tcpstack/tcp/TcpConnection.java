@@ -365,6 +365,9 @@ public final class TcpConnection implements Connection {
         if (!acceptable(seg, rcvWnd)) {
             if (!seg.has(TcpHeader.RST)) {
                 sendAck(nowNs);
+                if (oldSegmentAck(seg, nowNs)) {
+                    return;
+                }
             }
             layer.countDrop(TcpLayer.DROP_OUT_OF_WINDOW);
             return;
@@ -481,6 +484,30 @@ public final class TcpConnection implements Connection {
     }
 
     /** §3.10.7.4 acceptability test: four cases on SEG.LEN and RCV.WND. */
+    /**
+     * A segment wholly below RCV.NXT (a duplicate, or a pure ACK whose sequence number is a
+     * byte we already took) has its data dropped and is answered with an ACK, but its ACK
+     * field is still read, as BSD's tcp_input does ("drop any data, but keep on processing
+     * for RST or ACK"; RFC 9293 §3.10.7.4 trims a segment to the window before processing).
+     * Dropping it whole let two stacks that had each taken the other's zero-window probe byte
+     * drop each other's ACKs for good, both windows open, until both timed out (a lossy
+     * two-stack seed). The ACK is checked as any other (RFC 5961 §5.2 range); the send window
+     * is updated only by a newer segment (SND.WL1/WL2), which an old one is not.
+     *
+     * @return true if the segment was handled here (counted as an old segment, not a drop)
+     */
+    private boolean oldSegmentAck(final Segment seg, final long nowNs) {
+        if (!seg.has(TcpHeader.ACK) || seg.has(TcpHeader.SYN) || state == TcpState.SYN_RECEIVED
+            || Seq.gt(seg.seq + seg.dataLength, rcvNxt)) {
+            return false;
+        }
+        layer.countDrop(TcpLayer.DROP_OUT_OF_WINDOW);
+        if (onAck(seg, nowNs) && isLive()) {
+            transmit(nowNs);
+        }
+        return true;
+    }
+
     private boolean acceptable(final Segment seg, final int rcvWnd) {
         final int segLen = seg.len();
         if (segLen == 0) {

@@ -325,6 +325,23 @@ class TcpStateMachineTest {
         }
 
         @Test
+        void anOldSegment_isAnsweredWithAnAck_butItsAckFieldIsRead_rfc9293_3_10_7_4_asBsd() {
+            final int iss = establishPassive();
+            peer.send(ACK, PEER_ISN + 1, iss + 1, new byte[100]);   // RCV.NXT = PEER_ISN + 101
+            stack.stack.submit(() -> app.connection.send(new UnsafeBuffer(bytes("data")), 0, 4));
+            stack.run();
+            peer.collect();
+            assertThat(app.connection.sendQueued()).isEqualTo(4);
+            // A pure ACK whose sequence number is a byte already taken (the peer's own
+            // zero-window probe byte, say): unacceptable, so answered with an ACK; the data it
+            // acknowledges is freed all the same.
+            final List<Seg> answer = peer.send(ACK, PEER_ISN + 100, iss + 5, NONE);
+            assertThat(answer).extracting(Seg::ack).containsExactly(PEER_ISN + 101);
+            assertThat(app.connection.sendQueued()).isZero();
+            assertThat(stack.counter("tcp.rx.out_of_window")).isEqualTo(1);
+        }
+
+        @Test
         void zeroWindow_startsThePersistTimer_andProbes_rfc9293_3_8_6_1() {
             final int iss = establishPassive();
             peer.window = 0;
