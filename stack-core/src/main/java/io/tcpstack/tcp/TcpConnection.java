@@ -69,6 +69,13 @@ public final class TcpConnection implements Connection {
     int lastAckSent;
     /** RFC 2018: both SYNs carried SACK-permitted. */
     boolean sackOk;
+    /**
+     * RFC 2883 §4: a segment arrived whose data (or part of it) was already received below
+     * RCV.NXT; the next ACK's first SACK block reports that part [dsackStart, dsackEnd), once.
+     */
+    boolean dsackPending;
+    int dsackStart;
+    int dsackEnd;
     /** The sequence number of the latest out-of-order segment taken in (its SACK block goes first). */
     int lastOutOfOrderSeq;
     /**
@@ -356,6 +363,7 @@ public final class TcpConnection implements Connection {
         // sign bit meanwhile): the test is not applied and the segment's TSval taken (as Linux).
         final boolean tsRecentValid = nowNs - tsRecentSetNs <= PAWS_IDLE_LIMIT_NS;
         if (hasTs && !seg.has(TcpHeader.RST) && tsRecentValid && seg.options.tsVal() - tsRecent < 0) {
+            noteDuplicate(seg);
             sendAck(nowNs);
             layer.countPawsRejected();
             return;
@@ -364,6 +372,7 @@ public final class TcpConnection implements Connection {
         final int rcvWnd = receiveWindow();
         if (!acceptable(seg, rcvWnd)) {
             if (!seg.has(TcpHeader.RST)) {
+                noteDuplicate(seg);
                 sendAck(nowNs);
                 if (oldSegmentAck(seg, nowNs)) {
                     return;
@@ -484,6 +493,20 @@ public final class TcpConnection implements Connection {
     }
 
     /** §3.10.7.4 acceptability test: four cases on SEG.LEN and RCV.WND. */
+    /**
+     * RFC 2883 §4 (1): the data of {@code seg} below RCV.NXT was received before; the next
+     * ACK reports it in a D-SACK block (with SACK agreed). The sender learns a retransmission
+     * was needless: RACK widens its reordering window on it (RFC 8985 §6.2).
+     */
+    private void noteDuplicate(final Segment seg) {
+        if (!sackOk || seg.dataLength == 0 || !Seq.lt(seg.seq, rcvNxt)) {
+            return;
+        }
+        dsackStart = seg.seq;
+        dsackEnd = Seq.lt(seg.seq + seg.dataLength, rcvNxt) ? seg.seq + seg.dataLength : rcvNxt;
+        dsackPending = true;
+    }
+
     /**
      * A segment wholly below RCV.NXT (a duplicate, or a pure ACK whose sequence number is a
      * byte we already took) has its data dropped and is answered with an ACK, but its ACK
@@ -1062,6 +1085,7 @@ public final class TcpConnection implements Connection {
         int dataOffset = seg.dataOffset;
         int length = seg.dataLength;
         if (offset < 0) {
+            noteDuplicate(seg);
             dataOffset -= offset;
             length += offset;
             offset = 0;

@@ -1158,7 +1158,8 @@ public final class TcpLayer {
             if (withTimestamps) {
                 p += putTimestamps(o, p);
             }
-            if (sackFrom != null && sackFrom.receiveBuffer != null && sackFrom.receiveBuffer.hasOutOfOrder()) {
+            if (sackFrom != null && sackFrom.receiveBuffer != null
+                && (sackFrom.receiveBuffer.hasOutOfOrder() || sackFrom.dsackPending)) {
                 p += writeSackBlocks(o, p, sackFrom, maxSackBlocks(sackFrom));
             }
         }
@@ -1201,10 +1202,10 @@ public final class TcpLayer {
      * SACK was agreed and out-of-order data is held.
      */
     static int sackOptionLength(final TcpConnection c) {
-        if (!c.sackOk || c.receiveBuffer == null || !c.receiveBuffer.hasOutOfOrder()) {
+        if (!c.sackOk || c.receiveBuffer == null || !(c.receiveBuffer.hasOutOfOrder() || c.dsackPending)) {
             return 0;
         }
-        return 4 + 8 * Math.min(c.receiveBuffer.outOfOrderRangeCount(), maxSackBlocks(c));
+        return 4 + 8 * Math.min(c.receiveBuffer.outOfOrderRangeCount() + (c.dsackPending ? 1 : 0), maxSackBlocks(c));
     }
 
     /**
@@ -1220,7 +1221,8 @@ public final class TcpLayer {
      * RFC 2018 §3-4: up to four SACK blocks for the out-of-order data held, the block with the
      * most recently received segment first, the others after it in sequence order. On every
      * segment while out-of-order data is held, data segments too: their data was shortened
-     * to leave the room ({@link TcpConnection#segmentMss()}).
+     * to leave the room ({@link TcpConnection#segmentMss()}). A pending D-SACK (RFC 2883 §4)
+     * goes first, once, and the out-of-order blocks after it.
      *
      * @return bytes written (NOP, NOP, kind, length, 8 per block)
      */
@@ -1228,7 +1230,8 @@ public final class TcpLayer {
         final int maxBlocks) {
         final ReceiveBuffer rb = c.receiveBuffer;
         final int ranges = rb.outOfOrderRangeCount();
-        final int n = Math.min(ranges, maxBlocks);
+        final int dsack = c.dsackPending ? 1 : 0;
+        final int n = Math.min(ranges + dsack, maxBlocks);
         int first = 0;
         final int latest = c.lastOutOfOrderSeq - c.rcvNxt;
         for (int i = 0; i < ranges; i++) {
@@ -1241,8 +1244,15 @@ public final class TcpLayer {
         o.putByte(p + 1, (byte) TcpOptions.KIND_NOP);
         o.putByte(p + 2, (byte) TcpOptions.KIND_SACK);
         o.putByte(p + 3, (byte) (2 + 8 * n));
-        putSackBlock(o, p + 4, c, first);
-        for (int i = 0, k = 1; i < ranges && k < n; i++) {
+        if (dsack == 1) {
+            o.putInt(p + 4, c.dsackStart, java.nio.ByteOrder.BIG_ENDIAN);
+            o.putInt(p + 8, c.dsackEnd, java.nio.ByteOrder.BIG_ENDIAN);
+            c.dsackPending = false;
+        }
+        if (ranges > 0 && n > dsack) {
+            putSackBlock(o, p + 4 + 8 * dsack, c, first);
+        }
+        for (int i = 0, k = 1 + dsack; i < ranges && k < n; i++) {
             if (i != first) {
                 putSackBlock(o, p + 4 + 8 * k, c, i);
                 k++;

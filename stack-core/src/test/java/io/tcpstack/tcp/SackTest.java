@@ -97,6 +97,37 @@ class SackTest {
     }
 
     @Test
+    void aDuplicateSegment_isReportedOnceInADsackBlock_first_rfc2883_4() {
+        establishWithSack();
+        final int base = PEER_ISN + 1;
+        peer.send(ACK, base, iss + 1, new byte[500]);
+        // The same segment again (a needless retransmission): its range, below the ACK.
+        final Seg dup = peer.send(ACK, base, iss + 1, new byte[500]).get(0);
+        assertThat(dup.ack()).isEqualTo(base + 500);
+        assertThat(dup.sack()).containsExactly(base, base + 500);
+        // Out-of-order data held, then a segment half old, half new: the old part first
+        // (RFC 2883 §4.1.1 example 3 style), then the out-of-order block.
+        peer.send(ACK, base + 1000, iss + 1, new byte[100]);
+        final Seg straddle = peer.send(ACK, base + 400, iss + 1, new byte[200]).get(0);
+        assertThat(straddle.ack()).isEqualTo(base + 600);
+        assertThat(straddle.sack()).containsExactly(base + 400, base + 500, base + 1000, base + 1100);
+        // Reported once: the next ACK has the out-of-order block only.
+        final Seg next = peer.send(ACK, base + 2000, iss + 1, new byte[100]).get(0);
+        assertThat(next.sack()).containsExactly(base + 2000, base + 2100, base + 1000, base + 1100);
+    }
+
+    @Test
+    void withoutSack_aDuplicateGetsAPlainAck() {
+        stack.stack.listen(PORT, 16, () -> app);
+        final Seg synAck = peer.syn(PEER_ISN, MSS).get(0);
+        peer.send(ACK, PEER_ISN + 1, synAck.seq() + 1, NONE);
+        peer.send(ACK, PEER_ISN + 1, synAck.seq() + 1, new byte[100]);
+        final Seg dup = peer.send(ACK, PEER_ISN + 1, synAck.seq() + 1, new byte[100]).get(0);
+        assertThat(dup.ack()).isEqualTo(PEER_ISN + 101);
+        assertThat(dup.sack()).isEmpty();
+    }
+
+    @Test
     void dataSegments_carryTheBlocksToo_andShrinkToLeaveThemRoom_rfc2018_4_rfc6691() {
         establishWithSack();
         final int base = PEER_ISN + 1;
