@@ -722,8 +722,8 @@ public final class TcpConnection implements Connection {
 
     /**
      * RFC 8985 §6.2 step 4, outside recovery with fewer than DupThresh segments SACKed:
-     * RACK.reo_wnd = min(RACK.min_RTT / 4, SRTT) (reo_wnd_mult 1). The timer wheel's tick
-     * (about 1 ms) is the effective floor.
+     * RACK.reo_wnd = min(RACK.reo_wnd_mult × RACK.min_RTT / 4, SRTT). The timer wheel's
+     * tick (about 1 ms) is the effective floor.
      */
     private long reorderingWindowNs() {
         final long minRtt = minRttNs != Long.MAX_VALUE ? minRttNs : srttNs;
@@ -1490,7 +1490,10 @@ public final class TcpConnection implements Connection {
 
     // ---------------------------------------------------------------- timers
 
-    /** Earliest of the retransmission, loss-probe, persist, delayed-ACK, SWS-override and keep-alive deadlines. */
+    /**
+     * Earliest of the retransmission, loss-probe, RACK reordering, persist, delayed-ACK,
+     * SWS-override and keep-alive deadlines.
+     */
     long nextDeadlineNs() {
         return Math.min(Math.min(Math.min(retransmitDeadlineNs, persistDeadlineNs), delayedAckDeadlineNs),
             Math.min(Math.min(overrideDeadlineNs, keepAliveDeadlineNs), Math.min(probeDeadlineNs, rackDeadlineNs)));
@@ -1605,7 +1608,7 @@ public final class TcpConnection implements Connection {
             onRecoveryProbeTimeout(nowNs);
             return;
         }
-        if (inRecovery || retries > 0 || sackedRanges > 0 || probeOut || sndNxt == sndUna || finSent) {
+        if (retries > 0 || sackedRanges > 0 || probeOut || sndNxt == sndUna || finSent) {
             return;
         }
         final int mss = segmentMss();
