@@ -197,9 +197,10 @@ public final class ImpairedLink implements PacketLink {
         return sent;
     }
 
+    /** Whether {@link #poll} has something to do: a packet in the link below, or a held one either way. */
     @Override
     public boolean hasPending() {
-        return heldIn.length >= 0 || inner.hasPending();
+        return heldIn.length >= 0 || heldOut.length >= 0 || inner.hasPending();
     }
 
     @Override

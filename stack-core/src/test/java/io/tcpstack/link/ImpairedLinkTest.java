@@ -124,6 +124,20 @@ class ImpairedLinkTest {
     }
 
     @Test
+    void aHeldPacket_eitherWay_isPending_untilAPollLetsItGo() {
+        final MemoryLink[] pair = MemoryLink.pair(1500);
+        final ImpairedLink link = new ImpairedLink(pair[0], new Impairment(0, 0, 1, 1), counters);
+        link.send(packet(1), 0, 20);
+        assertThat(link.hasPending()).as("held outbound: sent by the next poll").isTrue();
+        pair[1].send(packet(2), 0, 20);
+        link.poll((b, o, l) -> { }, 100);
+        assertThat(link.hasPending()).as("held inbound").isTrue();
+        link.poll((b, o, l) -> { }, 100);
+        assertThat(link.hasPending()).isFalse();
+        assertThat(pair[1].poll((b, o, l) -> { }, 100)).isOne();
+    }
+
+    @Test
     void spec_parses_andBadSpecsSayWhy() {
         assertThat(Impairment.parse("loss=1%,duplicate=0.01,reorder=5%,seed=7"))
             .isEqualTo(new Impairment(0.01, 0.01, 0.05, 7));
