@@ -327,6 +327,38 @@ class ImpairedLinkTest {
     }
 
     @Test
+    void delay_allocatesNothingPerPacket() {
+        final MemoryLink[] pair = MemoryLink.pair(1500);
+        final ImpairedLink link = new ImpairedLink(pair[0], new Impairment(0.01, 0.01, 0.05, 1, MS, 200 * US, 1000),
+            clock, counters);
+        final UnsafeBuffer packet = new UnsafeBuffer(new byte[1500]);
+        final FrameHandler ignore = (b, o, l) -> { };
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        final long id = Thread.currentThread().getId();
+        final Runnable tenMicroseconds = () -> {
+            pair[1].send(packet, 0, 1500);
+            link.send(packet, 0, 1500);
+            link.poll(ignore, 64);
+            link.hasPending();
+            pair[1].poll(ignore, 64);
+            clock.advance(10 * US);
+        };
+        for (int i = 0; i < 50_000; i++) { // warm up: let the JIT compile the path
+            tenMicroseconds.run();
+        }
+        threads.getThreadAllocatedBytes(id); // its first call may allocate
+        final long before = threads.getThreadAllocatedBytes(id);
+        for (int i = 0; i < 20_000; i++) {
+            tenMicroseconds.run();
+        }
+        final long allocated = threads.getThreadAllocatedBytes(id) - before;
+        // ~100 packets in each delay line all along; one object a packet would be >= 640,000 bytes.
+        assertThat(allocated).as("bytes allocated by 40000 packets through the delay").isLessThan(10_000);
+        assertThat(counters.get("link.impair.delay_overflow")).isZero();
+    }
+
+    @Test
     void noDelay_readsNoClock_andHoldsNothingBack() {
         final long[] reads = {0};
         final NanoClock counting = () -> {
