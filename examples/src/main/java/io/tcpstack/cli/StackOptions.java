@@ -97,8 +97,10 @@ final class StackOptions {
     String cc;
 
     @Option(names = "--impair", paramLabel = "SPEC",
-        description = "Lose, duplicate and reorder packets both ways between the TUN and the stack, for "
-            + "experiments and tests under loss: e.g. loss=1%,duplicate=1%,reorder=5%,seed=7. Off by default.")
+        description = "Lose, duplicate, reorder and delay packets both ways between the TUN and the stack, as "
+            + "tc netem would, for experiments and tests under loss: e.g. "
+            + "loss=1%,duplicate=1%,reorder=5%,delay=1ms,jitter=200us,seed=7 (times in ns, us, ms or s; "
+            + "limit=N: packets each way's delay holds, default 1000). Off by default.")
     String impair;
 
     @Option(names = "--offload", paramLabel = "on|off", defaultValue = "on",

@@ -70,7 +70,7 @@ final class StackRunner {
                 .mtu(s.mtu()).mslNs(s.mslNs()).congestionControl(s.cc())
                 .recoveryProbe(s.recoveryProbe()).build();
             final io.tcpstack.link.PacketLink stackLink = s.impair() == null ? link
-                : new io.tcpstack.link.ImpairedLink(link, s.impair(), stackCounters);
+                : new io.tcpstack.link.ImpairedLink(link, s.impair(), clock, stackCounters);
             final TcpStack stack = new TcpStack(config, stackLink, clock, stackCounters, pcapWriter);
             stackOwnsPcap = true; // closed by the agent's onClose
             setUp.accept(stack);

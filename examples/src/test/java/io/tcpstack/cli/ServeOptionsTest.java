@@ -9,6 +9,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
 
+import io.tcpstack.link.ImpairedLink;
 import picocli.CommandLine;
 
 /**
@@ -46,6 +47,10 @@ class ServeOptionsTest {
         "--syn-backlog 0              | tcpstack: --syn-backlog 0: out of range (1..1000000).",
         "--cc vegas                   | tcpstack: --cc 'vegas': expected newreno or cubic.",
         "--impair loss=2              | tcpstack: --impair '2': a probability is 0..1 (or 0%..100%).",
+        "--impair delay=1             | tcpstack: --impair '1': a time is a number with a unit, ns, us, ms or s (e.g. 1ms).",
+        "--impair jitter=90s          | tcpstack: --impair '90s': out of range (0..60s).",
+        "--impair delay=1ms,limit=0   | tcpstack: --impair '0': a limit is 1..1000000 packets.",
+        "--impair delay=1ms,rate=1    | tcpstack: --impair 'rate': unknown (loss, duplicate, reorder, delay, jitter, limit, seed).",
         "--offload maybe              | tcpstack: --offload 'maybe': expected on or off.",
         "--recovery-probe yes         | tcpstack: --recovery-probe 'yes': expected on or off.",
         "--accept-backlog 2000000     | tcpstack: --accept-backlog 2000000: out of range (1..1000000).",
@@ -72,6 +77,26 @@ class ServeOptionsTest {
                 e -> assertThat(e).contains("--pcap /nonexistent-dir/x.pcap: cannot write the file"),
                 e -> assertThat(e).contains("needs CAP_NET_ADMIN")); // when not root, privileges are checked first
         assertThat(r.err()).doesNotContain("Exception").doesNotContain("\tat ");
+    }
+
+    /** The settings {@code serve ARGS} would run with, parsed and checked but not run. */
+    private static StackOptions.Settings settings(final String... args) {
+        final CommandLine cli = Main.commandLine();
+        final CommandLine.ParseResult parsed = cli.parseArgs(args);
+        final ServeCommand serve = (ServeCommand) parsed.subcommand().commandSpec().userObject();
+        return serve.options.validate();
+    }
+
+    @Test
+    void impair_delayAndJitter_reachTheSettings_andOlderSpecsStillParse() {
+        assertThat(settings("serve", "--impair", "loss=1%,duplicate=1%,reorder=5%,delay=1ms,jitter=200us,seed=7")
+            .impair()).isEqualTo(new ImpairedLink.Impairment(0.01, 0.01, 0.05, 7, 1_000_000, 200_000, 1000));
+        assertThat(settings("serve", "--impair", "reorder=5%,delay=1.5ms,limit=200").impair())
+            .isEqualTo(new ImpairedLink.Impairment(0, 0, 0.05, 1, 1_500_000, 0, 200));
+        // serve's command line is a contract: what was valid before is valid, and means the same.
+        assertThat(settings("serve", "--impair", "loss=1%,duplicate=1%,reorder=5%,seed=7").impair())
+            .isEqualTo(new ImpairedLink.Impairment(0.01, 0.01, 0.05, 7)).extracting("delayNs").isEqualTo(0L);
+        assertThat(settings("serve").impair()).isNull();
     }
 
     @Test

@@ -16,8 +16,10 @@ import java.util.regex.Pattern;
  * has it. This machine's kernel has no {@code sch_netem} ("Specified qdisc kind is unknown"),
  * but it has nftables with {@code numgen random} and {@code dup}: then 1 % of the packets
  * each way are dropped and 1 % of the kernel's packets to the stack are sent twice, counted
- * by nftables' named counters. nftables cannot reorder or delay; the caller adds reordering
- * with the stack's own {@code --impair} ({@link #stackImpairment()}).
+ * by nftables' named counters. nftables cannot reorder or delay; the caller adds both with the
+ * stack's own {@code --impair} ({@link #stackImpairment()}): 5 % reordered and 1 ms of delay,
+ * each way (netem on the namespace side would delay the kernel's packets only: here a round
+ * trip takes 2 ms more, not 1).
  */
 final class KernelSideFaults {
     private static final String NETEM = "loss 1% duplicate 1% reorder 5% delay 1ms";
@@ -80,9 +82,17 @@ final class KernelSideFaults {
         return netem;
     }
 
-    /** What the stack's {@code --impair} adds: reordering, which nftables cannot do; nothing with netem. */
+    /** What the stack's {@code --impair} adds: reordering and delay, which nftables cannot do; nothing with netem. */
     String stackImpairment() {
-        return netem ? null : "reorder=5%,seed=5";
+        return netem ? null : "reorder=5%,delay=1ms,seed=5";
+    }
+
+    /**
+     * What the delay adds to every round trip through the TUN, at least: netem's 1 ms on the
+     * kernel's packets; or {@code --impair}'s 1 ms each way.
+     */
+    long addedRoundTripNs() {
+        return netem ? 1_000_000L : 2_000_000L;
     }
 
     /**

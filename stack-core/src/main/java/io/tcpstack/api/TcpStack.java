@@ -134,7 +134,8 @@ public final class TcpStack implements Agent {
     /**
      * An idle strategy for the thread that runs this stack which parks when there is
      * nothing to do and is woken at once by an arriving packet (if the link can tell, as
-     * the TUN link does) or a submitted task. One per stack.
+     * the TUN link does) or a submitted task, and parks no longer than until a packet the
+     * link holds back falls due ({@link PacketLink#nextDueNs()}). One per stack.
      *
      * @param maxParkNs longest park, so timers run (they have 1 ms resolution anyway)
      */
@@ -153,10 +154,16 @@ public final class TcpStack implements Agent {
             throw new IllegalStateException("the stack already has its wakeable idle strategy");
         }
         final WakeableIdleStrategy idle = new WakeableIdleStrategy(spins, spinNs, yields, maxParkNs,
-            () -> !tasks.isEmpty() || link.hasPending());
+            () -> !tasks.isEmpty() || link.hasPending(), this::nsUntilLinkDue);
         link.onArrival(idle::wake);
         wakeable = idle;
         return idle;
+    }
+
+    /** Nanoseconds until the link's next delayed packet falls due, {@link Long#MAX_VALUE} if none. */
+    private long nsUntilLinkDue() {
+        final long dueNs = link.nextDueNs();
+        return dueNs == Long.MAX_VALUE ? Long.MAX_VALUE : dueNs - clock.nanoTime();
     }
 
     /** The TCP layer, for tests and tools on the stack thread. */

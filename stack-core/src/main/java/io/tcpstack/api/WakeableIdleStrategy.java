@@ -3,6 +3,7 @@ package io.tcpstack.api;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 
 import org.agrona.concurrent.IdleStrategy;
 
@@ -10,7 +11,8 @@ import org.agrona.concurrent.IdleStrategy;
  * The stack thread's idle strategy when latency matters and a spinning core does not:
  * spin a little, yield a little, then park until woken by whoever brings work (the link's
  * reader thread after it commits a frame, or {@link TcpStack#submit}), or until
- * {@code maxParkNs} passes, so timers still run.
+ * {@code maxParkNs} passes, so timers still run, or until work falls due by itself (a
+ * packet the link holds back for a delay, {@code serve --impair delay=...}), if sooner.
  *
  * <p>Why: a timed park (Agrona's {@code BackoffIdleStrategy}) sleeps at least the kernel's
  * timer slack (50 µs by default) whatever it asks for, and a packet that arrives meanwhile
@@ -21,11 +23,13 @@ import org.agrona.concurrent.IdleStrategy;
  * visible, then (after a full fence) reads {@code parked}. One of the two sees the other.
  */
 public final class WakeableIdleStrategy implements IdleStrategy {
+    private static final LongSupplier NOTHING_DUE = () -> Long.MAX_VALUE;
     private final int spins;
     private final long spinNs;
     private final int yields;
     private final long maxParkNs;
     private final BooleanSupplier hasWork;
+    private final LongSupplier nsUntilDue;
     private volatile Thread parked;
     private boolean idling;
     private int spun;
@@ -37,16 +41,19 @@ public final class WakeableIdleStrategy implements IdleStrategy {
      *                read what producers publish: the link's ring, the task queue)
      */
     WakeableIdleStrategy(final int spins, final int yields, final long maxParkNs, final BooleanSupplier hasWork) {
-        this(spins, 0, yields, maxParkNs, hasWork);
+        this(spins, 0, yields, maxParkNs, hasWork, NOTHING_DUE);
     }
 
     /**
-     * @param spinNs keep spinning at least this long after the last work (a request's answer
-     *               often comes back within tens of microseconds: parking and being woken
-     *               costs more than that on an idle core)
+     * @param spinNs     keep spinning at least this long after the last work (a request's answer
+     *                   often comes back within tens of microseconds: parking and being woken
+     *                   costs more than that on an idle core)
+     * @param nsUntilDue nanoseconds until work falls due with no one to wake the thread (a
+     *                   delayed packet's release), {@link Long#MAX_VALUE} if none; the park
+     *                   ends by then, and does not begin if it is 0 or less
      */
     WakeableIdleStrategy(final int spins, final long spinNs, final int yields, final long maxParkNs,
-        final BooleanSupplier hasWork) {
+        final BooleanSupplier hasWork, final LongSupplier nsUntilDue) {
         if (spins < 0 || spinNs < 0 || yields < 0 || maxParkNs <= 0) {
             throw new IllegalArgumentException("spins and yields must not be negative, maxParkNs must be positive");
         }
@@ -55,6 +62,7 @@ public final class WakeableIdleStrategy implements IdleStrategy {
         this.yields = yields;
         this.maxParkNs = maxParkNs;
         this.hasWork = hasWork;
+        this.nsUntilDue = nsUntilDue;
     }
 
     @Override
@@ -86,7 +94,10 @@ public final class WakeableIdleStrategy implements IdleStrategy {
         }
         parked = Thread.currentThread();
         if (!hasWork.getAsBoolean()) {
-            LockSupport.parkNanos(this, maxParkNs);
+            final long dueInNs = nsUntilDue.getAsLong();
+            if (dueInNs > 0) {
+                LockSupport.parkNanos(this, Math.min(maxParkNs, dueInNs));
+            }
         }
         parked = null;
     }

@@ -75,6 +75,7 @@ public final class FaultyLink implements PacketLink {
     }
 
     /** When the next packet for this end is due, or {@link Long#MAX_VALUE} if none is on its way. */
+    @Override
     public long nextDueNs() {
         return inbound.nextDueNs();
     }

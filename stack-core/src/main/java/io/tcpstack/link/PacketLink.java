@@ -34,6 +34,16 @@ public interface PacketLink extends AutoCloseable {
     }
 
     /**
+     * When the link next has work for {@link #poll} that no arrival brings: a packet it
+     * holds back for a delay and hands over (or sends) once this time comes, in nanoseconds
+     * of the clock the stack runs on; {@link Long#MAX_VALUE} if it holds none (the default:
+     * links that only pass packets on). A parked stack thread wakes by then. Stack thread.
+     */
+    default long nextDueNs() {
+        return Long.MAX_VALUE;
+    }
+
+    /**
      * Asks the link to run {@code waker} (from its own thread) after it made a received
      * packet visible to {@link #poll}, so a parked stack thread can be woken at once. Links
      * without a thread of their own ignore it.

@@ -38,6 +38,23 @@ class WakeableIdleStrategyTest {
     }
 
     @Test
+    void aPark_endsWhenWorkFallsDue() {
+        final WakeableIdleStrategy idle = new WakeableIdleStrategy(0, 0, 0, HOUR_NS, () -> false,
+            () -> TimeUnit.MILLISECONDS.toNanos(5)); // a delayed packet, due in 5 ms
+        final long start = System.nanoTime();
+        idle.idle(0); // would park for an hour if it did not ask when work falls due
+        assertThat(System.nanoTime() - start).isLessThan(TimeUnit.SECONDS.toNanos(30));
+    }
+
+    @Test
+    void workDueAlready_meansNoPark() {
+        final WakeableIdleStrategy idle = new WakeableIdleStrategy(0, 0, 0, HOUR_NS, () -> false, () -> -1);
+        final long start = System.nanoTime();
+        idle.idle(0);
+        assertThat(System.nanoTime() - start).isLessThan(TimeUnit.SECONDS.toNanos(30));
+    }
+
+    @Test
     void spinsAndYieldsFirst_thenParks_andWorkResetsTheCount() {
         final int[] checks = {0};
         final WakeableIdleStrategy idle = new WakeableIdleStrategy(3, 2, HOUR_NS, () -> {
