@@ -202,6 +202,28 @@ public final class Ipv4Header {
         return this;
     }
 
+    /**
+     * Writes a whole header without options (IHL 5) as five 32-bit words, with its checksum
+     * computed from the field values (RFC 1071 §2: the one's complement sum of the 16-bit
+     * words; RFC 791 §3.1), not read back from the buffer: half the stores of the one-field
+     * writers, and no 4-byte loads over fields just stored as bytes and shorts (loads the
+     * store buffer cannot forward), as {@link #fillChecksum} after them does.
+     */
+    public Ipv4Header writeWithoutOptions(final int tos, final int totalLength, final int identification,
+        final int flagsAndFragment, final int ttl, final int protocol, final int source, final int destination) {
+        final int word0 = 0x4500_0000 | (tos & 0xFF) << 16 | (totalLength & 0xFFFF);
+        final int word1 = (identification & 0xFFFF) << 16 | (flagsAndFragment & 0xFFFF);
+        final int ttlProtocol = (ttl & 0xFF) << 8 | (protocol & 0xFF);
+        final long sum = (word0 >>> 16) + (word0 & 0xFFFF) + (word1 >>> 16) + (word1 & 0xFFFF) + ttlProtocol
+            + (source >>> 16) + (source & 0xFFFF) + (destination >>> 16) + (destination & 0xFFFF);
+        buffer.putInt(at + VERSION_IHL, word0, BIG_ENDIAN);
+        buffer.putInt(at + IDENTIFICATION, word1, BIG_ENDIAN);
+        buffer.putInt(at + TTL, ttlProtocol << 16 | Checksum.finish(sum), BIG_ENDIAN);
+        buffer.putInt(at + SOURCE, source, BIG_ENDIAN);
+        buffer.putInt(at + DESTINATION, destination, BIG_ENDIAN);
+        return this;
+    }
+
     /** Zeroes the checksum field, computes it over {@code headerLength()} bytes and stores it. */
     public Ipv4Header fillChecksum() {
         checksum(0);

@@ -143,6 +143,41 @@ public final class TcpHeader {
     }
 
     /**
+     * Writes the fixed 20 bytes (RFC 9293 §3.1) as five 32-bit words, reserved bits and the
+     * urgent pointer zero, the checksum field zero: fill it with {@link #fillChecksum(long, int, long)}
+     * and the sum this returns. Words, not one store per field, and the sum from the values,
+     * so nothing reads back 4 bytes over fields just stored as bytes and shorts (loads the
+     * store buffer cannot forward).
+     *
+     * @return the one's complement sum of the fixed header's 16-bit words (RFC 1071), not folded
+     */
+    public long writeFixed(final int sourcePort, final int destinationPort, final int seq, final int ack,
+        final int headerLength, final int flags, final int window) {
+        final int ports = sourcePort << 16 | (destinationPort & 0xFFFF);
+        final int offsetFlagsWindow = (headerLength >>> 2) << 28 | (flags & 0xFF) << 16 | (window & 0xFFFF);
+        buffer.putInt(at + SOURCE_PORT, ports, BIG_ENDIAN);
+        buffer.putInt(at + SEQ, seq, BIG_ENDIAN);
+        buffer.putInt(at + ACK_NUMBER, ack, BIG_ENDIAN);
+        buffer.putInt(at + DATA_OFFSET, offsetFlagsWindow, BIG_ENDIAN);
+        buffer.putInt(at + CHECKSUM, 0, BIG_ENDIAN);
+        return (ports >>> 16) + (ports & 0xFFFF) + (seq >>> 16) + (seq & 0xFFFF) + (ack >>> 16) + (ack & 0xFFFF)
+            + (offsetFlagsWindow >>> 16) + (offsetFlagsWindow & 0xFFFF);
+    }
+
+    /**
+     * Fills the checksum of a segment whose fixed header {@link #writeFixed} wrote (RFC 9293
+     * §3.1): the pseudo-header and fixed-header sums as given, the options and data after
+     * them read from the buffer.
+     *
+     * @param fixedHeaderSum what {@link #writeFixed} returned
+     */
+    public TcpHeader fillChecksum(final long pseudoHeaderSum, final int segmentLength, final long fixedHeaderSum) {
+        final int rest = segmentLength - MIN_LENGTH;
+        final long sum = pseudoHeaderSum + fixedHeaderSum;
+        return checksum(Checksum.finish(rest > 0 ? Checksum.sum(buffer, at + MIN_LENGTH, rest, sum) : sum));
+    }
+
+    /**
      * Computes the checksum over pseudo-header + segment (RFC 9293 §3.1) and stores it.
      *
      * @param pseudoHeaderSum from {@link Ipv4Header#pseudoHeaderSum(int)}
