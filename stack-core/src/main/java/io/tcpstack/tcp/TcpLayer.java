@@ -184,6 +184,7 @@ public final class TcpLayer {
         this.localAddress = config.localAddress();
         this.output = output;
         this.linkFinishesChecksums = output.maxSegmentedPayload() > 0;
+        out.wrap(output.buffer(), Ipv4Output.PAYLOAD_OFFSET); // every segment is built there
         this.mtu = config.mtu();
         this.bufferBytes = config.tcpBufferBytes();
         this.timeWaitNs = 2 * config.mslNs();
@@ -1165,7 +1166,7 @@ public final class TcpLayer {
         }
         tsPending = false;
         final int headerLength = p - at;
-        final long fixedHeaderSum = out.wrap(o, at).writeFixed(localPort, remotePort, seq, ack, headerLength, flags, window);
+        final long fixedHeaderSum = out.writeFixed(localPort, remotePort, seq, ack, headerLength, flags, window);
         if (dataLength > 0) {
             data.copyOut(dataOffset, o, at + headerLength, dataLength);
         }

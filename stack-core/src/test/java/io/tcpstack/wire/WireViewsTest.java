@@ -108,6 +108,17 @@ class WireViewsTest {
         }
 
         @Test
+        void wrap_checksOnceThatTheFixedHeaderFitsInTheBuffer() {
+            // The accessors do not check bounds (the wrap did): a view must never wrap a short buffer.
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Ipv4Header().wrap(garbage(24), 5))
+                .isInstanceOf(IndexOutOfBoundsException.class);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> new TcpHeader().wrap(garbage(19), 0))
+                .isInstanceOf(IndexOutOfBoundsException.class);
+            assertThat(new Ipv4Header().wrap(garbage(24), 4).offset()).isEqualTo(4);
+            assertThat(new TcpHeader().wrap(garbage(20), 0).offset()).isZero();
+        }
+
+        @Test
         void fragmentFields() {
             final UnsafeBuffer buffer = garbage(20);
             final Ipv4Header ip = new Ipv4Header().wrap(buffer, 0).flagsAndFragment(Ipv4Header.FLAG_MF | 185);
