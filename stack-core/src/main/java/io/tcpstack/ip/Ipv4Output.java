@@ -31,7 +31,7 @@ public final class Ipv4Output {
     private final PcapWriter pcap;
     private final UnsafeBuffer buffer = new UnsafeBuffer(BufferUtil.allocateDirectAligned(Ipv4Header.MAX_DATAGRAM, 64));
     private final UnsafeBuffer fragment;
-    private final Ipv4Header header = new Ipv4Header();
+    private final Ipv4Header header = new Ipv4Header().wrap(buffer, 0); // the buffer never moves
     private final Ipv4Header fragmentHeader = new Ipv4Header();
     private final AtomicCounter txPackets;
     private final AtomicCounter txBytes;
@@ -82,17 +82,8 @@ public final class Ipv4Output {
             return false;
         }
         final int totalLength = PAYLOAD_OFFSET + payloadLength;
-        header.wrap(buffer, 0)
-            .versionAndMinimalIhl()
-            .tos(0)
-            .totalLength(totalLength)
-            .identification(nextIdentification++)
-            .flagsAndFragment(0)
-            .ttl(DEFAULT_TTL)
-            .protocol(protocol)
-            .source(localAddress)
-            .destination(destination)
-            .fillChecksum();
+        header.writeWithoutOptions(0, totalLength, nextIdentification++, 0, DEFAULT_TTL, protocol,
+            localAddress, destination);
         if (totalLength <= mtu) {
             return transmit(buffer, totalLength, nowNs);
         }
@@ -121,17 +112,8 @@ public final class Ipv4Output {
     public boolean sendSegmented(final int destination, final int payloadLength, final int tcpHeaderLength,
         final int mss, final long nowNs) {
         final int totalLength = PAYLOAD_OFFSET + payloadLength;
-        header.wrap(buffer, 0)
-            .versionAndMinimalIhl()
-            .tos(0)
-            .totalLength(totalLength)
-            .identification(nextIdentification)
-            .flagsAndFragment(0)
-            .ttl(DEFAULT_TTL)
-            .protocol(Ipv4Header.PROTO_TCP)
-            .source(localAddress)
-            .destination(destination)
-            .fillChecksum();
+        header.writeWithoutOptions(0, totalLength, nextIdentification, 0, DEFAULT_TTL,
+            Ipv4Header.PROTO_TCP, localAddress, destination);
         // The kernel numbers the segments' IDs up from this one (TSO4 with a fixed-ID off).
         nextIdentification += mss == 0 ? 1 : Math.max(1, (payloadLength - tcpHeaderLength + mss - 1) / mss);
         if (pcap != null) {

@@ -22,6 +22,8 @@ public final class ReceiveBuffer {
     private int head;      // ring index of the oldest unread in-order byte
     private int readable;  // in-order bytes held
     private long rangesOverflowed;
+    private DirectBuffer lent; // while lent: the in-order bytes are in a segment's buffer, not the ring
+    private int lentOffset;    // where they start there
 
     public ReceiveBuffer(final int capacity, final int maxOutOfOrderRanges) {
         if (capacity < 1 || maxOutOfOrderRanges < 1) {
@@ -60,6 +62,7 @@ public final class ReceiveBuffer {
      * @return how many bytes RCV.NXT advances (0 for data that only fills a later gap)
      */
     public int write(final int offsetFromNext, final DirectBuffer src, final int offset, final int length) {
+        settle();
         final int window = window();
         if (offsetFromNext < 0 || offsetFromNext >= window || length <= 0) {
             return 0;
@@ -91,6 +94,53 @@ public final class ReceiveBuffer {
         ranges = k;
         readable += advance;
         return advance;
+    }
+
+    /** Nothing held: no in-order bytes and no out-of-order ranges. */
+    public boolean isEmpty() {
+        return readable == 0 && ranges == 0;
+    }
+
+    /**
+     * In-order segment text for an empty buffer ({@link #isEmpty()}), taken by reference
+     * instead of copied: until {@link #settle()} the bytes stay in {@code src}, which is then
+     * the {@link #readBuffer()}, and count as readable (the window shrinks by them as if they
+     * had been copied). An application that takes everything from its {@code onData} call
+     * costs no copy at all; Linux's receive fast path likewise copies straight to a reader
+     * that is waiting (tcp_rcv_established). The caller must {@link #settle()} before
+     * {@code src} is reused: then whatever the application left is copied into the ring.
+     * Bytes past the window are cut, as in {@link #write}.
+     *
+     * @return how many bytes RCV.NXT advances
+     */
+    public int lend(final DirectBuffer src, final int offset, final int length) {
+        if (!isEmpty() || lent != null) {
+            return write(0, src, offset, length);
+        }
+        if (length <= 0) {
+            return 0;
+        }
+        final int n = Math.min(length, capacity);
+        lent = src;
+        lentOffset = offset;
+        readable = n;
+        return n;
+    }
+
+    /**
+     * Ends a {@link #lend}: the lent bytes the application has not consumed are copied into
+     * the ring, where they would have been had they been written. Does nothing otherwise.
+     */
+    public void settle() {
+        final DirectBuffer src = lent;
+        if (src == null) {
+            return;
+        }
+        lent = null;
+        final int n = readable;
+        readable = 0;
+        copyIn(0, src, lentOffset, n);
+        readable = n;
     }
 
     /** Inserts [start, end) into the sorted disjoint ranges, merging overlaps; false if too many. */
@@ -163,27 +213,33 @@ public final class ReceiveBuffer {
 
     /** The buffer holding in-order bytes; read from {@link #readOffset()}. */
     public DirectBuffer readBuffer() {
-        return ring;
+        return lent != null ? lent : ring;
     }
 
     public int readOffset() {
-        return head;
+        return lent != null ? lentOffset : head;
     }
 
     /** In-order bytes readable in one piece, before the ring wraps. */
     public int readableContiguous() {
-        return Math.min(readable, capacity - head);
+        return lent != null ? readable : Math.min(readable, capacity - head);
     }
 
     /** The application took {@code bytes} in-order bytes (clamped to 0..readable()); the window grows. */
     public void consume(final int bytes) {
         final int n = Math.max(0, Math.min(bytes, readable));
+        if (lent != null) {
+            lentOffset += n;
+            readable -= n;
+            return;
+        }
         final int h = head - capacity + n;
         head = h < 0 ? h + capacity : h;
         readable -= n;
     }
 
     public void clear() {
+        lent = null;
         head = 0;
         readable = 0;
         ranges = 0;

@@ -273,6 +273,9 @@ public final class TcpConnection implements Connection {
             case CLOSED, LISTEN, TIME_WAIT -> { } // not held as connections
             default -> onSegmentSynchronized(seg, nowNs);
         }
+        if (receiveBuffer != null) {
+            receiveBuffer.settle(); // text lent from the segment's buffer, which the link reuses
+        }
         if (isLive()) {
             layer.rearm(this);
         }
@@ -1099,7 +1102,10 @@ public final class TcpConnection implements Connection {
             return true;
         }
         final boolean gaps = receiveBuffer.outOfOrderRangeCount() > 0;
-        final int advanced = receiveBuffer.write(offset, seg.data, dataOffset, length);
+        // In order into an empty buffer: lent, not copied; onSegment settles it.
+        final int advanced = offset == 0 && receiveBuffer.isEmpty()
+            ? receiveBuffer.lend(seg.data, dataOffset, length)
+            : receiveBuffer.write(offset, seg.data, dataOffset, length);
         if (advanced > 0) {
             rcvNxt += advanced;
             unackedBytes += advanced;

@@ -184,6 +184,7 @@ public final class TcpLayer {
         this.localAddress = config.localAddress();
         this.output = output;
         this.linkFinishesChecksums = output.maxSegmentedPayload() > 0;
+        out.wrap(output.buffer(), Ipv4Output.PAYLOAD_OFFSET); // every segment is built there
         this.mtu = config.mtu();
         this.bufferBytes = config.tcpBufferBytes();
         this.timeWaitNs = 2 * config.mslNs();
@@ -1165,15 +1166,7 @@ public final class TcpLayer {
         }
         tsPending = false;
         final int headerLength = p - at;
-        out.wrap(o, at)
-            .sourcePort(localPort)
-            .destinationPort(remotePort)
-            .seq(seq)
-            .ack(ack)
-            .headerLength(headerLength)
-            .flags(flags)
-            .window(window)
-            .urgentPointer(0);
+        final long fixedHeaderSum = out.writeFixed(localPort, remotePort, seq, ack, headerLength, flags, window);
         if (dataLength > 0) {
             data.copyOut(dataOffset, o, at + headerLength, dataLength);
         }
@@ -1190,7 +1183,7 @@ public final class TcpLayer {
             }
             return;
         }
-        out.fillChecksum(pseudo, segmentLength);
+        out.fillChecksum(pseudo, segmentLength, fixedHeaderSum);
         if (output.send(Ipv4Header.PROTO_TCP, remoteAddress, segmentLength, nowNs)) {
             outSegs.incrementRelease();
         }
@@ -1240,10 +1233,8 @@ public final class TcpLayer {
                 break;
             }
         }
-        o.putByte(p, (byte) TcpOptions.KIND_NOP);
-        o.putByte(p + 1, (byte) TcpOptions.KIND_NOP);
-        o.putByte(p + 2, (byte) TcpOptions.KIND_SACK);
-        o.putByte(p + 3, (byte) (2 + 8 * n));
+        o.putInt(p, TcpOptions.KIND_NOP << 24 | TcpOptions.KIND_NOP << 16 | TcpOptions.KIND_SACK << 8 | (2 + 8 * n),
+            java.nio.ByteOrder.BIG_ENDIAN);
         if (dsack == 1) {
             o.putInt(p + 4, c.dsackStart, java.nio.ByteOrder.BIG_ENDIAN);
             o.putInt(p + 8, c.dsackEnd, java.nio.ByteOrder.BIG_ENDIAN);
@@ -1263,10 +1254,9 @@ public final class TcpLayer {
 
     /** NOP, NOP, timestamps (RFC 7323 §3.2, Appendix A layout): 12 bytes. */
     private int putTimestamps(final MutableDirectBuffer o, final int p) {
-        o.putByte(p, (byte) TcpOptions.KIND_NOP);
-        o.putByte(p + 1, (byte) TcpOptions.KIND_NOP);
-        o.putByte(p + 2, (byte) TcpOptions.KIND_TIMESTAMPS);
-        o.putByte(p + 3, (byte) TcpOptions.TIMESTAMPS_LENGTH);
+        // One word for NOP, NOP, kind, length: the checksum reads the options back in words.
+        o.putInt(p, TcpOptions.KIND_NOP << 24 | TcpOptions.KIND_NOP << 16 | TcpOptions.KIND_TIMESTAMPS << 8
+            | TcpOptions.TIMESTAMPS_LENGTH, java.nio.ByteOrder.BIG_ENDIAN);
         o.putInt(p + 4, tsPendingVal, java.nio.ByteOrder.BIG_ENDIAN);
         o.putInt(p + 8, tsPendingEcr, java.nio.ByteOrder.BIG_ENDIAN);
         return TIMESTAMPS_SPACE;

@@ -264,6 +264,84 @@ class ReceiveBufferTest {
     }
 
     @Test
+    void lend_takesInOrderTextByReference_untilSettle() {
+        final ReceiveBuffer rb = new ReceiveBuffer(100, 4);
+        final UnsafeBuffer segment = new UnsafeBuffer(STREAM.clone());
+        assertThat(rb.lend(segment, 3, 10)).isEqualTo(10);
+        assertThat(rb.readable()).isEqualTo(10);
+        assertThat(rb.window()).as("lent bytes take window as copied ones do").isEqualTo(90);
+        assertThat(rb.readBuffer()).as("read straight from the segment").isSameAs(segment);
+        assertThat(rb.readOffset()).isEqualTo(3);
+        assertThat(rb.readableContiguous()).isEqualTo(10);
+        rb.consume(4);
+        assertThat(rb.readOffset()).isEqualTo(7);
+        rb.settle();
+        segment.setMemory(0, STREAM.length, (byte) '?'); // the link reuses the segment's buffer
+        assertThat(rb.readBuffer()).isNotSameAs(segment);
+        assertThat(rb.window()).isEqualTo(94);
+        assertThat(readAll(rb)).as("the six bytes not consumed were copied at settle").isEqualTo("hijklm");
+        rb.settle();
+        assertThat(rb.readable()).as("a second settle does nothing").isZero();
+    }
+
+    @Test
+    void lend_allConsumed_copiesNothing_andTheRingStaysWhereItWas() {
+        final ReceiveBuffer rb = new ReceiveBuffer(16, 4);
+        assertThat(write(rb, 0, 0, 10)).isEqualTo(10);
+        assertThat(readAll(rb)).isEqualTo("abcdefghij");
+        final UnsafeBuffer segment = new UnsafeBuffer(STREAM.clone());
+        assertThat(rb.lend(segment, 10, 12)).isEqualTo(12);
+        rb.consume(12);
+        rb.settle();
+        assertThat(rb.readable()).isZero();
+        assertThat(rb.readOffset()).as("head untouched by lent bytes").isEqualTo(10);
+        assertThat(write(rb, 22, 22, 10)).as("the next write lands after the head, across the wrap").isEqualTo(10);
+        assertThat(readAll(rb)).isEqualTo("wxyzABCDEF");
+    }
+
+    @Test
+    void lend_settleAcrossTheWrap_andTrimmedToTheWindow() {
+        final ReceiveBuffer rb = new ReceiveBuffer(16, 4);
+        assertThat(write(rb, 0, 0, 12)).isEqualTo(12);
+        assertThat(readAll(rb)).isEqualTo("abcdefghijkl");
+        final UnsafeBuffer segment = new UnsafeBuffer(STREAM.clone());
+        assertThat(rb.lend(segment, 12, 20)).as("cut to the 16-byte window").isEqualTo(16);
+        rb.settle();
+        segment.setMemory(0, STREAM.length, (byte) '?');
+        assertThat(rb.window()).isZero();
+        assertThat(readAll(rb)).isEqualTo("mnopqrstuvwxyzAB");
+    }
+
+    @Test
+    void lend_whenBytesOrRangesAreHeld_writesAsUsual() {
+        final ReceiveBuffer rb = new ReceiveBuffer(100, 4);
+        assertThat(write(rb, 0, 5, 5)).as("out of order").isZero();
+        assertThat(rb.isEmpty()).isFalse();
+        final UnsafeBuffer segment = new UnsafeBuffer(STREAM.clone());
+        assertThat(rb.lend(segment, 0, 5)).as("fills the gap and takes the range in").isEqualTo(10);
+        assertThat(rb.readBuffer()).isNotSameAs(segment);
+        segment.setMemory(0, STREAM.length, (byte) '?');
+        assertThat(readAll(rb)).isEqualTo("abcdefghij");
+    }
+
+    @Test
+    void writeWhileLent_settlesFirst_andClearForgetsTheLoan() {
+        final ReceiveBuffer rb = new ReceiveBuffer(100, 4);
+        final UnsafeBuffer segment = new UnsafeBuffer(STREAM.clone());
+        rb.lend(segment, 0, 5);
+        assertThat(write(rb, 5, 7, 3)).as("out of order after the lent bytes").isZero();
+        segment.setMemory(0, STREAM.length, (byte) '?');
+        assertThat(write(rb, 5, 5, 2)).isEqualTo(5);
+        assertThat(readAll(rb)).isEqualTo("abcdefghij");
+        rb.lend(segment, 0, 5);
+        rb.clear();
+        assertThat(rb.readable()).isZero();
+        assertThat(rb.readBuffer()).isNotSameAs(segment);
+        rb.settle();
+        assertThat(rb.readable()).isZero();
+    }
+
+    @Test
     void constructorChecksItsArguments() {
         assertThatThrownBy(() -> new ReceiveBuffer(0, 4)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new ReceiveBuffer(10, 0)).isInstanceOf(IllegalArgumentException.class);
@@ -330,7 +408,11 @@ class ReceiveBufferTest {
                     }
                 }
 
-                final int advance = rb.write(offset, src, from, len);
+                // In order into an empty buffer, half the time lent (read from the segment's own
+                // buffer, which is scribbled over after settle, as the link reuses it).
+                final boolean lend = offset == 0 && rb.isEmpty() && random.nextBoolean();
+                final UnsafeBuffer segment = lend ? new UnsafeBuffer(data.clone()) : src;
+                final int advance = lend ? rb.lend(segment, from, len) : rb.write(offset, src, from, len);
                 assertThat(advance).as(where).isEqualTo(expectAdvance);
                 rcvNxt += advance;
                 expectRanges.clear();
@@ -349,6 +431,10 @@ class ReceiveBufferTest {
                     rb.readBuffer().getBytes(rb.readOffset(), received, delivered, n);
                     delivered += n;
                     rb.consume(n);
+                }
+                if (lend) {
+                    rb.settle();
+                    segment.setMemory(0, data.length, (byte) 0x5A);
                 }
             }
             delivered += drain(rb, received, delivered);

@@ -82,6 +82,43 @@ class WireViewsTest {
         }
 
         @Test
+        void writesLinuxHeaderInWords_withTheChecksumFromTheFields_intoGarbage() {
+            final UnsafeBuffer buffer = garbage(24);
+            new Ipv4Header().wrap(buffer, 2).writeWithoutOptions(0, 44, 0x5f9b, Ipv4Header.FLAG_DF, 64,
+                Ipv4Header.PROTO_ICMP, 0x0A070001, 0x0A070002);
+            final byte[] out = new byte[24];
+            buffer.getBytes(0, out);
+            assertThat(Arrays.copyOfRange(out, 2, 22)).isEqualTo(Arrays.copyOf(LINUX_PING, 20));
+            assertThat(out[0]).as("bytes before the header untouched").isEqualTo((byte) 0xA5);
+            assertThat(out[23]).as("bytes after the header untouched").isEqualTo((byte) 0xA5);
+        }
+
+        @Test
+        void writtenHeaderChecksumVerifies_forFieldsThatCarry() {
+            // Large words make the sum carry more than once: the fold must take them all.
+            final UnsafeBuffer buffer = garbage(20);
+            final Ipv4Header ip = new Ipv4Header().wrap(buffer, 0)
+                .writeWithoutOptions(0xFF, 0xFFFF, 0xFFFF, 0xFFFF, 0xFF, 0xFF, 0xFFFFFFFF, 0xFFFEFFFF);
+            assertThat(ip.checksumValid()).isTrue();
+            assertThat(ip.tos()).isEqualTo(0xFF);
+            assertThat(ip.totalLength()).isEqualTo(0xFFFF);
+            assertThat(ip.ttl()).isEqualTo(0xFF);
+            assertThat(ip.protocol()).isEqualTo(0xFF);
+            assertThat(ip.destination()).isEqualTo(0xFFFEFFFF);
+        }
+
+        @Test
+        void wrap_checksOnceThatTheFixedHeaderFitsInTheBuffer() {
+            // The accessors do not check bounds (the wrap did): a view must never wrap a short buffer.
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Ipv4Header().wrap(garbage(24), 5))
+                .isInstanceOf(IndexOutOfBoundsException.class);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> new TcpHeader().wrap(garbage(19), 0))
+                .isInstanceOf(IndexOutOfBoundsException.class);
+            assertThat(new Ipv4Header().wrap(garbage(24), 4).offset()).isEqualTo(4);
+            assertThat(new TcpHeader().wrap(garbage(20), 0).offset()).isZero();
+        }
+
+        @Test
         void fragmentFields() {
             final UnsafeBuffer buffer = garbage(20);
             final Ipv4Header ip = new Ipv4Header().wrap(buffer, 0).flagsAndFragment(Ipv4Header.FLAG_MF | 185);
@@ -146,6 +183,24 @@ class WireViewsTest {
             tcp.seq(tcp.seq() + 1);
             assertThat(tcp.checksumValid(ip.pseudoHeaderSum(40), 40)).isFalse();
             assertThat(good).isNotZero();
+        }
+
+        @Test
+        void writesFixedHeaderInWords_intoGarbage_andItsSumFillsTheChecksum() {
+            final UnsafeBuffer buffer = garbage(26);
+            final TcpHeader tcp = new TcpHeader().wrap(buffer, 2);
+            final long fixed = tcp.writeFixed(80, 45678, 0x01020304, 0x05060708, 24, TcpHeader.RST | TcpHeader.ACK, 0xFFFF);
+            buffer.putInt(22, 0x020405B4, java.nio.ByteOrder.BIG_ENDIAN); // MSS option
+            final byte[] out = new byte[26];
+            buffer.getBytes(0, out);
+            assertThat(Arrays.copyOfRange(out, 2, 22)).isEqualTo(hex("0050 b26e 0102 0304 0506 0708 6014 ffff 0000 0000"));
+            assertThat(out[0]).as("bytes before the header untouched").isEqualTo((byte) 0xA5);
+            final long pseudo = Ipv4Header.pseudoHeaderSum(0x0A070002, 0x0A070001, Ipv4Header.PROTO_TCP, 24);
+            tcp.fillChecksum(pseudo, 24, fixed);
+            final int fromFields = tcp.checksum();
+            tcp.fillChecksum(pseudo, 24);
+            assertThat(fromFields).as("same as summing the buffer").isEqualTo(tcp.checksum());
+            assertThat(tcp.checksumValid(pseudo, 24)).isTrue();
         }
 
         @Test
