@@ -84,8 +84,8 @@ public final class Ipv4Input implements FrameHandler {
      */
     @Override
     public void onFrame(final MutableDirectBuffer buffer, final int offset, final int length, final int flags) {
-        rxPackets.incrementRelease();
-        rxBytes.getAndAddRelease(length);
+        rxPackets.incrementPlain();
+        rxBytes.getAndAddPlain(length);
         if (pcap != null) {
             pcap.record(buffer, offset, length, nowNs);
         }
@@ -153,11 +153,11 @@ public final class Ipv4Input implements FrameHandler {
         final int payloadAt = offset + headerLength;
         switch (ip.protocol()) {
             case Ipv4Header.PROTO_ICMP -> {
-                rxDelivered.incrementRelease();
+                rxDelivered.incrementPlain();
                 icmp.onMessage(ip, buffer, payloadAt, payloadLength, nowNs);
             }
             case Ipv4Header.PROTO_TCP -> {
-                rxDelivered.incrementRelease();
+                rxDelivered.incrementPlain();
                 tcp.onSegment(ip, buffer, payloadAt, payloadLength, checksumTrusted, nowNs);
             }
             default -> {

@@ -39,6 +39,7 @@ public final class Ipv4Output {
     private final AtomicCounter txLinkDrops;
     private final AtomicCounter txTooBig;
     private final AtomicCounter txSegmented;
+    private final int maxSegmentedPayload;
     private int nextIdentification;
 
     /**
@@ -57,6 +58,9 @@ public final class Ipv4Output {
         this.txLinkDrops = counters.newCounter("ip.tx.link_drops");
         this.txTooBig = counters.newCounter("ip.tx.too_big");
         this.txSegmented = counters.newCounter("ip.tx.segmented");
+        // Read once: fixed for the link's life, and asked for every segment sent.
+        final int max = link.segmentationMax();
+        this.maxSegmentedPayload = max <= PAYLOAD_OFFSET ? 0 : Math.min(max, Ipv4Header.MAX_DATAGRAM) - PAYLOAD_OFFSET;
         this.nextIdentification = (int) (System.nanoTime() & 0xFFFF);
     }
 
@@ -95,8 +99,7 @@ public final class Ipv4Output {
      * can segment, less the IP header; 0 if it cannot (then segments stay within the MTU).
      */
     public int maxSegmentedPayload() {
-        final int max = link.segmentationMax();
-        return max <= PAYLOAD_OFFSET ? 0 : Math.min(max, Ipv4Header.MAX_DATAGRAM) - PAYLOAD_OFFSET;
+        return maxSegmentedPayload;
     }
 
     /**
@@ -126,8 +129,8 @@ public final class Ipv4Output {
         if (mss > 0 && payloadLength - tcpHeaderLength > mss) {
             txSegmented.incrementRelease();
         }
-        txPackets.incrementRelease();
-        txBytes.getAndAddRelease(totalLength);
+        txPackets.incrementPlain();
+        txBytes.getAndAddPlain(totalLength);
         return true;
     }
 
@@ -158,8 +161,8 @@ public final class Ipv4Output {
             txLinkDrops.incrementRelease();
             return false;
         }
-        txPackets.incrementRelease();
-        txBytes.getAndAddRelease(length);
+        txPackets.incrementPlain();
+        txBytes.getAndAddPlain(length);
         return true;
     }
 }

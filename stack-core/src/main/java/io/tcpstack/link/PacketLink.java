@@ -53,7 +53,8 @@ public interface PacketLink extends AutoCloseable {
 
     /**
      * The largest TCP/IPv4 packet, in bytes, {@link #sendSegmented} takes (TSO: the link cuts
-     * it into MTU-sized segments), or 0 if the link cannot segment (the default).
+     * it into MTU-sized segments), or 0 if the link cannot segment (the default). Fixed for
+     * the link's life: the stack reads it once, when it is built over the link.
      */
     default int segmentationMax() {
         return 0;

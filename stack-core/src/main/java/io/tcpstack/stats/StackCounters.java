@@ -35,7 +35,12 @@ import org.agrona.concurrent.status.CountersReader;
  *
  * <p>Counters are allocated at start-up ({@link #newCounter}) by whichever component owns
  * them; each counter then has exactly one writing thread (the stack thread, or the TUN
- * reader for {@code tun.rx.*}), which updates it with release semantics.
+ * reader for {@code tun.rx.*}), which updates it with release semantics, except the few
+ * counted for every packet on the stack thread ({@code ip.rx.packets}, {@code ip.rx.bytes},
+ * {@code ip.rx.delivered}, {@code tcp.InSegs}, {@code tcp.OutSegs}, {@code ip.tx.packets},
+ * {@code ip.tx.bytes}): plain stores, as Linux's per-CPU SNMP counters are. A reader in
+ * another thread or process then sees them possibly a little late, but never torn (an
+ * aligned 64-bit store).
  * Allocation is not thread-safe: do it before the threads start.
  */
 public final class StackCounters implements AutoCloseable {

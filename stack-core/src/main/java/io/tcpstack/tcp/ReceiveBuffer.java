@@ -138,6 +138,9 @@ public final class ReceiveBuffer {
         }
         lent = null;
         final int n = readable;
+        if (n == 0) {
+            return; // the application took it all: the usual case, and nothing to copy
+        }
         readable = 0;
         copyIn(0, src, lentOffset, n);
         readable = n;

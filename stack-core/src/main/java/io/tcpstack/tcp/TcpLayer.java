@@ -412,7 +412,7 @@ public final class TcpLayer {
             inErrs.incrementRelease();
             return;
         }
-        inSegs.incrementRelease();
+        inSegs.incrementPlain();
         final Segment seg = segment;
         seg.remoteAddress = ip.source();
         seg.remotePort = in.sourcePort();
@@ -1179,13 +1179,13 @@ public final class TcpLayer {
             // with checksum offload shows.
             out.checksum(~Checksum.finish(pseudo) & 0xFFFF);
             if (output.sendSegmented(remoteAddress, segmentLength, headerLength, gsoSize, nowNs)) {
-                outSegs.incrementRelease();
+                outSegs.incrementPlain();
             }
             return;
         }
         out.fillChecksum(pseudo, segmentLength, fixedHeaderSum);
         if (output.send(Ipv4Header.PROTO_TCP, remoteAddress, segmentLength, nowNs)) {
-            outSegs.incrementRelease();
+            outSegs.incrementPlain();
         }
     }
 

@@ -210,6 +210,39 @@ class ChecksumTest {
         }
     }
 
+    /**
+     * The rotate-and-add fold against the end-around-carry loop of the reference, over the
+     * whole 64-bit range: sums whose halves carry, halves of all ones, multiples of 0xFFFF
+     * (one's complement -0, which must stay 0xFFFF and never become 0), and random values.
+     */
+    @Test
+    void foldAgreesWithEndAroundCarryOverTheWhole64BitRange() {
+        final long[] corners = {0, 1, 0xFFFF, 0x10000, 0x1FFFE, 0xFFFF_FFFFL, 0x1_0000_0000L,
+            0xFFFF_0000_FFFFL, 0xFFFF_FFFF_FFFF_FFFFL, 0x8000_0000_0000_0000L, 0xFFFF_FFFF_0000_0001L,
+            0x0001_0000_FFFF_0000L, 0xFFFFL * 0xFFFF, 0xFFFFL * 0x1_0001L * 0x1234};
+        for (final long sum : corners) {
+            assertThat(Checksum.fold(sum)).as("0x%x", sum).isEqualTo(referenceFold(sum));
+        }
+        final Random random = new Random(SEED);
+        for (int i = 0; i < 1_000_000; i++) {
+            final long sum = switch (i % 3) {
+                case 0 -> random.nextLong();
+                case 1 -> random.nextLong() >>> random.nextInt(64);
+                default -> 0xFFFFL * (random.nextLong() >>> 17); // multiples of 0xFFFF
+            };
+            assertThat(Checksum.fold(sum)).as("0x%x", sum).isEqualTo(referenceFold(sum));
+        }
+    }
+
+    /** RFC 1071 §2(B)'s fold: add the 16-bit pieces, then the carries, until none is left. */
+    private static int referenceFold(final long sum) {
+        long s = (sum >>> 48) + ((sum >>> 32) & 0xFFFF) + ((sum >>> 16) & 0xFFFF) + (sum & 0xFFFF);
+        while ((s >>> 16) != 0) {
+            s = (s & 0xFFFF) + (s >>> 16);
+        }
+        return (int) s;
+    }
+
     @Test
     void sumChainedOverTwoRegionsEqualsOnePass() {
         final Random random = new Random(SEED);
