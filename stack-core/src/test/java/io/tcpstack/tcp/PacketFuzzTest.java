@@ -18,6 +18,8 @@ import io.tcpstack.api.CloseReason;
 import io.tcpstack.api.Connection;
 import io.tcpstack.api.StackConfig;
 import io.tcpstack.api.TcpHandler;
+import io.tcpstack.link.FrameHandler;
+import io.tcpstack.link.PacketLink;
 import io.tcpstack.testing.StackHarness;
 import io.tcpstack.testing.TcpPeer;
 import io.tcpstack.testing.TestPackets;
@@ -32,7 +34,8 @@ import io.tcpstack.testing.TestPackets;
  * edge values), ICMP, fragments and plain random bytes, about half of them then mutated (bits
  * flipped, lengths and offsets rewritten, truncated, extended) and most of those given
  * correct checksums again, so the mutation reaches TCP instead of dying at the IPv4 or TCP
- * checksum. Simulated time moves on between packets, now and then by seconds, so timers fire
+ * checksum; a third arrive as from an offloading TUN, their TCP checksum vouched for and
+ * not verified. Simulated time moves on between packets, now and then by seconds, so timers fire
  * in the middle of it. After each packet, everything the stack sent is checked (below);
  * after the seed, a new connection must still be served, and once every connection is
  * aborted and every timer has run out, nothing may be left (connections, TIME-WAIT records,
@@ -49,7 +52,7 @@ class PacketFuzzTest {
     private static final long MS = 1_000_000L;
     /** Counters every seed must have moved: each is a rule the fuzz got as far as. */
     private static final String[] REACHED = {
-        "ip.rx.bad_checksum", "ip.rx.bad_total_length", "tcp.rx.bad_checksum", "tcp.rx.bad_header_length",
+        "ip.rx.bad_checksum", "ip.rx.bad_total_length", "tcp.rx.bad_checksum", "tcp.rx.checksum_trusted", "tcp.rx.bad_header_length",
         "tcp.rx.bad_options", "tcp.rx.closed_port", "tcp.rx.out_of_window", "tcp.rx.out_of_order",
         "tcp.rx.paws_rejected", "tcp.PassiveOpens", "tcp.OutRsts", "icmp.echo.requests", "ip.rx.unknown_protocol", "icmp.rx.unhandled_type", "ip.reasm.fragments"};
 
@@ -128,6 +131,7 @@ class PacketFuzzTest {
         final StackHarness harness;
         final EchoApp app = new EchoApp();
         final List<Flow> flows = new ArrayList<>();
+        FlaggingLink link;
         int nextPort = 20_000;
         long injected;
         byte[] lastIn = new byte[0];
@@ -140,7 +144,7 @@ class PacketFuzzTest {
                 .mslNs(2_000 * MS)              // TIME-WAIT of 4 s keeps the final wait short
                 .maxRetries(6)
                 .build();
-            this.harness = new StackHarness(config, null);
+            this.harness = new StackHarness(config, null, inner -> link = new FlaggingLink(inner));
             harness.stack.listen(ECHO_PORT, 8, () -> app);
         }
 
@@ -153,10 +157,14 @@ class PacketFuzzTest {
                     open(random.nextBoolean());
                 }
                 final byte[] packet = next();
+                // A third as an offloading TUN hands them over: the TCP checksum vouched for, so
+                // not verified (FrameHandler.CHECKSUM_TRUSTED), and any damage goes straight in.
+                link.flags = random.nextInt(3) == 0 ? FrameHandler.CHECKSUM_TRUSTED : 0;
                 inject(packet);
                 harness.advanceNs(random.nextInt(100) == 0 ? random.nextInt(3_000) * MS : random.nextInt(2 * (int) MS));
                 harness.run();
                 checkEverythingSent();
+                link.flags = 0;
             }
             check(harness.counter("ip.rx.packets") == injected,
                 "ip.rx.packets " + harness.counter("ip.rx.packets") + " for " + injected + " packets in");
@@ -468,6 +476,37 @@ class PacketFuzzTest {
             final byte[] b = new byte[n];
             random.nextBytes(b);
             return b;
+        }
+    }
+
+    /** Hands the stack's frames over with the flags the fuzzer sets for each. */
+    private static final class FlaggingLink implements PacketLink {
+        private final PacketLink inner;
+        int flags;
+
+        FlaggingLink(final PacketLink inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public int poll(final FrameHandler handler, final int limit) {
+            return inner.poll((buffer, offset, length) -> handler.onFrame(buffer, offset, length, flags),
+                limit);
+        }
+
+        @Override
+        public boolean send(final DirectBuffer buffer, final int offset, final int length) {
+            return inner.send(buffer, offset, length);
+        }
+
+        @Override
+        public int mtu() {
+            return inner.mtu();
+        }
+
+        @Override
+        public void close() {
+            inner.close();
         }
     }
 
