@@ -25,13 +25,19 @@ import org.agrona.concurrent.UnsafeBuffer;
  * {@code long}s; an offset is {@code position & (capacity - 1)}.
  *
  * <p><b>Memory order.</b> The producer writes the frame (read(2) writes it from the kernel)
- * and the frame length, then the record length with a release store; the consumer reads
- * the record length with an acquire load, 0 meaning "nothing yet". After handling a record
- * the consumer zeroes it, so the ring reads 0 wherever nothing was published, and after a
- * batch it releases the space by storing its head position (release); the producer reads
- * the head (acquire) only when its cached copy says there is no room. The producer owns
- * the tail alone. In steady state only the records and, once per batch, the head move
- * between the two cores.
+ * and the frame length, zeroes the length word where the next record will start, then
+ * stores the record length with a release store; the consumer reads the record length
+ * with an acquire load, 0 meaning "nothing yet". The consumer reads a length word only at
+ * its head, and every position its head can reach (the start, the end of a record, offset
+ * 0 after a padding record) was zeroed by the producer before the record that leads there
+ * was released, so stale bytes of an earlier lap are never taken for a record, and nothing
+ * else needs zeroing: not the frames (with offloads, a 64 KiB {@code setMemory} per frame
+ * was 14-26 % of the stack thread in bulk in, DESIGN.md), not a truncated frame's bytes.
+ * For that one word the producer keeps {@link #HEADER_LENGTH} bytes beyond the largest
+ * record free. After a batch the consumer releases the space by storing its head position
+ * (release); the producer reads the head (acquire) only when its cached copy says there is
+ * no room. The producer owns the tail alone. In steady state only the records and, once
+ * per batch, the head move between the two cores.
  *
  * <p>Neither side allocates or blocks.
  */
@@ -59,14 +65,14 @@ final class FrameRing {
     }
 
     /**
-     * @param capacity a power of two, at least twice the largest record
+     * @param capacity a power of two, at least twice the largest record and a record header
      * @param maxBytes the most bytes one read(2) writes (the largest frame, with its vnet header)
      */
     FrameRing(final int capacity, final int maxBytes) {
         this.maxRecord = recordLength(maxBytes);
-        if (!BitUtil.isPowerOfTwo(capacity) || capacity < 2 * maxRecord) {
+        if (!BitUtil.isPowerOfTwo(capacity) || capacity < 2 * maxRecord + HEADER_LENGTH) {
             throw new IllegalArgumentException("ring capacity " + capacity
-                + " must be a power of two of at least 2 * " + maxRecord);
+                + " must be a power of two of at least 2 * " + maxRecord + " + " + HEADER_LENGTH);
         }
         this.capacity = capacity;
         this.mask = capacity - 1;
@@ -103,7 +109,8 @@ final class FrameRing {
     int claim() {
         int offset = (int) (tail & mask);
         final int toEnd = capacity - offset;
-        final long needed = toEnd < maxRecord ? toEnd + (long) maxRecord : maxRecord;
+        // The largest record, and the next record's length word after it (zeroed at commit).
+        final long needed = (toEnd < maxRecord ? toEnd + (long) maxRecord : maxRecord) + HEADER_LENGTH;
         if (tail + needed - headCache > capacity) {
             headCache = buffer.getLongVolatile(headIndex);
             if (tail + needed - headCache > capacity) {
@@ -111,6 +118,7 @@ final class FrameRing {
             }
         }
         if (toEnd < maxRecord) {
+            buffer.putInt(0, 0); // where the consumer goes after the padding: "nothing yet"
             buffer.putIntRelease(offset, -toEnd); // padding: the consumer skips to offset 0
             tail += toEnd;
             offset = 0;
@@ -126,19 +134,9 @@ final class FrameRing {
         final int record = recordLength(bytes);
         final int at = frameOffset - HEADER_LENGTH;
         buffer.putInt(at + 4, frameLength);
+        buffer.putInt((at + record) & mask, 0); // the next record's length word: "nothing yet"
         buffer.putIntRelease(at, record);
         tail += record;
-    }
-
-    /**
-     * Gives up a claim after read(2) wrote {@code written} bytes that will not be published
-     * (a truncated frame): they are zeroed, since the ring must read 0 where nothing was
-     * published. Nothing to do when nothing was written.
-     */
-    void abort(final int frameOffset, final int written) {
-        if (written > 0) {
-            buffer.setMemory(frameOffset, Math.min(written, maxRecord - HEADER_LENGTH), (byte) 0);
-        }
     }
 
     // ---------------------------------------------------------------- consumer
@@ -150,8 +148,8 @@ final class FrameRing {
     }
 
     /**
-     * Hands up to {@code limit} frames to {@code handler} in order, zeroes what they took and
-     * releases it to the producer.
+     * Hands up to {@code limit} frames to {@code handler} in order and releases the space
+     * they took to the producer.
      *
      * @return frames handed over
      */
@@ -166,15 +164,13 @@ final class FrameRing {
                     break;
                 }
                 if (length < 0) {
-                    buffer.putInt(offset, 0);
-                    position -= length;
+                    position -= length; // padding
                     continue;
                 }
                 frames++;
                 try {
                     handler.onFrame(buffer, offset + HEADER_LENGTH, buffer.getInt(offset + 4));
                 } finally {
-                    buffer.setMemory(offset, length, (byte) 0);
                     position += length;
                 }
             }

@@ -465,8 +465,7 @@ public final class TunLink implements PacketLink {
                     // The kernel reports the whole packet even when it truncated it; a vnet
                     // header comes with every packet.
                     if (read > room || read < vnetLength) {
-                        ring.abort(offset, (int) Math.min(read, room));
-                        rxErrors.incrementRelease();
+                        rxErrors.incrementRelease(); // not committed: the bytes are simply overwritten
                         continue;
                     }
                     final long length = read - vnetLength;
