@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import io.tcpstack.api.CloseReason;
 import io.tcpstack.api.Connection;
 import io.tcpstack.api.StackConfig;
+import io.tcpstack.api.SynCookies;
 import io.tcpstack.api.TcpHandler;
 import io.tcpstack.link.FrameHandler;
 import io.tcpstack.link.PacketLink;
@@ -132,6 +133,7 @@ class PacketFuzzTest {
         final EchoApp app = new EchoApp();
         final List<Flow> flows = new ArrayList<>();
         FlaggingLink link;
+        final boolean cookies;
         int nextPort = 20_000;
         long injected;
         byte[] lastIn = new byte[0];
@@ -139,10 +141,17 @@ class PacketFuzzTest {
         Fuzzer(final long seed) {
             this.seed = seed;
             this.random = new Random(seed);
+            this.cookies = (seed & 1) != 0;
             final StackConfig config = StackConfig.builder().localAddress(STACK)
                 .tcpBufferBytes(16 * 1024)      // small: windows fill and close under the fuzz
                 .mslNs(2_000 * MS)              // TIME-WAIT of 4 s keeps the final wait short
                 .maxRetries(6)
+                // Odd seeds: a SYN cookie for every SYN (RFC 4987 §3.6), so every stray ACK to
+                // the listener is a cookie to validate, with CUBIC and the recovery probe on.
+                .synCookies(cookies ? SynCookies.ALWAYS : SynCookies.ON)
+                .congestionControl(cookies ? StackConfig.CongestionControlKind.CUBIC
+                    : StackConfig.CongestionControlKind.NEWRENO)
+                .recoveryProbe(cookies)
                 .build();
             this.harness = new StackHarness(config, null, inner -> link = new FlaggingLink(inner));
             harness.stack.listen(ECHO_PORT, 8, () -> app);
@@ -171,6 +180,11 @@ class PacketFuzzTest {
             // The fuzz must reach past the checksums into TCP's own rules, or it tests little.
             for (final String reached : REACHED) {
                 check(harness.counter(reached) > 0, "the fuzz never reached " + reached + ": " + harness.counters.snapshot());
+            }
+            if (cookies) {
+                for (final String reached : new String[] {"tcp.syncookies.validated", "tcp.syncookies.invalid"}) {
+                    check(harness.counter(reached) > 0, "the fuzz never reached " + reached);
+                }
             }
             check(harness.counter("tcp.InSegs") > injected / 5,
                 "only " + harness.counter("tcp.InSegs") + " of " + injected + " packets reached TCP");
