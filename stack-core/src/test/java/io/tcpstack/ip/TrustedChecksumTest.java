@@ -10,7 +10,6 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.agrona.DirectBuffer;
 import org.agrona.concurrent.CachedNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
@@ -19,8 +18,8 @@ import io.tcpstack.api.StackConfig;
 import io.tcpstack.api.TcpStack;
 import io.tcpstack.link.FrameHandler;
 import io.tcpstack.link.MemoryLink;
-import io.tcpstack.link.PacketLink;
 import io.tcpstack.stats.StackCounters;
+import io.tcpstack.testing.FlaggingLink;
 
 /**
  * Frames an offloading link hands over with {@link FrameHandler#CHECKSUM_TRUSTED}: the TCP
@@ -32,39 +31,9 @@ class TrustedChecksumTest {
     private final CachedNanoClock clock = new CachedNanoClock();
     private final StackCounters counters = StackCounters.inMemory();
     private final MemoryLink[] ends = MemoryLink.pair(65535);
-    private final FlaggingLink link = new FlaggingLink(ends[0]);
+    private final FlaggingLink link = new FlaggingLink(ends[0], MTU);
     private final TcpStack stack = new TcpStack(StackConfig.builder().localAddress(STACK).mtu(MTU).build(), link,
         clock, counters, null);
-
-    /** Hands the inner link's frames over with the flags the test sets. */
-    static final class FlaggingLink implements PacketLink {
-        private final MemoryLink inner;
-        int flags;
-
-        FlaggingLink(final MemoryLink inner) {
-            this.inner = inner;
-        }
-
-        @Override
-        public int poll(final FrameHandler handler, final int limit) {
-            return inner.poll((buffer, offset, length) -> handler.onFrame(buffer, offset, length, flags), limit);
-        }
-
-        @Override
-        public boolean send(final DirectBuffer buffer, final int offset, final int length) {
-            return inner.send(buffer, offset, length);
-        }
-
-        @Override
-        public int mtu() {
-            return MTU;
-        }
-
-        @Override
-        public void close() {
-            inner.close();
-        }
-    }
 
     private List<byte[]> exchange(final byte[] packet, final int flags) {
         link.flags = flags;

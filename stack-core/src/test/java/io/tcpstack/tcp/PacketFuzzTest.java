@@ -20,7 +20,7 @@ import io.tcpstack.api.StackConfig;
 import io.tcpstack.api.SynCookies;
 import io.tcpstack.api.TcpHandler;
 import io.tcpstack.link.FrameHandler;
-import io.tcpstack.link.PacketLink;
+import io.tcpstack.testing.FlaggingLink;
 import io.tcpstack.testing.StackHarness;
 import io.tcpstack.testing.TcpPeer;
 import io.tcpstack.testing.TestPackets;
@@ -153,7 +153,7 @@ class PacketFuzzTest {
                     : StackConfig.CongestionControlKind.NEWRENO)
                 .recoveryProbe(cookies)
                 .build();
-            this.harness = new StackHarness(config, null, inner -> link = new FlaggingLink(inner));
+            this.harness = new StackHarness(config, null, inner -> link = new FlaggingLink(inner, inner.mtu()));
             harness.stack.listen(ECHO_PORT, 8, () -> app);
         }
 
@@ -490,37 +490,6 @@ class PacketFuzzTest {
             final byte[] b = new byte[n];
             random.nextBytes(b);
             return b;
-        }
-    }
-
-    /** Hands the stack's frames over with the flags the fuzzer sets for each. */
-    private static final class FlaggingLink implements PacketLink {
-        private final PacketLink inner;
-        int flags;
-
-        FlaggingLink(final PacketLink inner) {
-            this.inner = inner;
-        }
-
-        @Override
-        public int poll(final FrameHandler handler, final int limit) {
-            return inner.poll((buffer, offset, length) -> handler.onFrame(buffer, offset, length, flags),
-                limit);
-        }
-
-        @Override
-        public boolean send(final DirectBuffer buffer, final int offset, final int length) {
-            return inner.send(buffer, offset, length);
-        }
-
-        @Override
-        public int mtu() {
-            return inner.mtu();
-        }
-
-        @Override
-        public void close() {
-            inner.close();
         }
     }
 
