@@ -352,6 +352,9 @@ public final class TcpConnection implements Connection {
 
     /** RFC 9293 §3.10.7.4, SYN-RECEIVED through LAST-ACK. */
     private void onSegmentSynchronized(final Segment seg, final long nowNs) {
+        if (state == TcpState.ESTABLISHED && predictedData(seg, nowNs)) {
+            return;
+        }
         // A retransmitted SYN in SYN-RECEIVED (its SYN-ACK was lost): answer with the same
         // SYN-ACK, as Linux does, rather than the bare ACK of the acceptability rule.
         if (state == TcpState.SYN_RECEIVED && seg.has(TcpHeader.SYN) && !seg.has(TcpHeader.ACK) && seg.seq == irs) {
@@ -463,12 +466,25 @@ public final class TcpConnection implements Connection {
             peerFinReceived = true;
             finNow = true;
         }
+        acknowledgeAndDeliver(seg.has(TcpHeader.FIN) || ackNow, seg.dataLength > 0, finNow, nowNs);
+    }
+
+    /**
+     * The end of a segment's processing, once its text is in: the ACK now or delayed, the
+     * application's turn, the peer's FIN if it was taken, then whatever may be sent.
+     *
+     * @param ackNow  acknowledge at once (a FIN, out-of-order or duplicate text)
+     * @param hadText the segment carried text (delayed-ACK rules apply)
+     * @param finNow  the peer's FIN was taken with this segment
+     */
+    private void acknowledgeAndDeliver(final boolean ackNow, final boolean hadText, final boolean finNow,
+        final long nowNs) {
         boolean ackAfterDelivery = false;
-        if (seg.has(TcpHeader.FIN) || ackNow) {
+        if (ackNow) {
             sendAck(nowNs);
-        } else if (seg.dataLength > 0 && layer.delayedAckNs == 0) {
+        } else if (hadText && layer.delayedAckNs == 0) {
             ackAfterDelivery = true; // at once, but after the application had its chance to answer
-        } else if (seg.dataLength > 0) {
+        } else if (hadText) {
             // RFC 9293 §3.8.6.3, RFC 1122 §4.2.3.2: at least every second full-sized segment,
             // and never later than the delay. Data the application sends in answer
             // (transmit() below) carries the ACK and cancels the delay.
@@ -493,6 +509,49 @@ public final class TcpConnection implements Connection {
         if (ackAfterDelivery && unackedBytes > 0 && isLive()) {
             sendAck(nowNs); // nothing the application sent carried it
         }
+    }
+
+    /**
+     * Header prediction (Van Jacobson's, as BSD's tcp_input and Linux's tcp_rcv_established
+     * fast path have it): the segment a bulk transfer into us is made of, the next in-order
+     * text with an ACK of nothing new and the window as it was, while nothing of ours is in
+     * flight and nothing is held out of order. Every test of the general path (RFC 9293
+     * §3.10.7.4) is then known to pass or not to apply: it is acceptable (SEG.SEQ = RCV.NXT,
+     * all of it within RCV.WND), carries no RST, SYN or FIN, its ACK is the duplicate of
+     * SND.UNA that a segment with text does not count as (RFC 5681 §2), it brings no SACK
+     * blocks; what is left is PAWS and TS.Recent (RFC 7323 §5.3, §4.3, done as there), the
+     * send window's WL1/WL2, and the text. Anything else, and a segment PAWS would reject,
+     * goes the general way.
+     *
+     * @return false if the segment is not the predicted one; then nothing was done
+     */
+    private boolean predictedData(final Segment seg, final long nowNs) {
+        if ((seg.flags & ~TcpHeader.PSH) != TcpHeader.ACK || seg.seq != rcvNxt || seg.ack != sndUna
+            || seg.dataLength == 0 || sndNxt != sndUna || (seg.window << sndWindowScale) != sndWnd
+            || inRecovery || sackedRanges > 0 || probeOut || heldFin || dsackPending
+            || !receiveBuffer.isEmpty() || seg.dataLength > receiveWindow()
+            || sackOk && seg.options.sackBlocks() > 0) {
+            return false;
+        }
+        if (tsOk && seg.options.hasTimestamps()) {
+            final boolean tsRecentValid = nowNs - tsRecentSetNs <= PAWS_IDLE_LIMIT_NS;
+            final int tsVal = seg.options.tsVal();
+            if (tsRecentValid && tsVal - tsRecent < 0) {
+                return false; // PAWS: the general path drops it and says so
+            }
+            if (!Seq.gt(seg.seq, lastAckSent)) {
+                tsRecent = tsVal;
+                tsRecentSetNs = nowNs;
+            }
+        }
+        if (Seq.lt(sndWl1, seg.seq) || (sndWl1 == seg.seq && Seq.le(sndWl2, seg.ack))) {
+            updateWindow(seg);
+        }
+        probesUnanswered = 0;
+        rackDeadlineNs = Long.MAX_VALUE;
+        layer.countHeaderPredicted();
+        acknowledgeAndDeliver(receiveText(seg), true, false, nowNs);
+        return true;
     }
 
     /** §3.10.7.4 acceptability test: four cases on SEG.LEN and RCV.WND. */

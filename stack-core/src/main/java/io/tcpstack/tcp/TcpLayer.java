@@ -159,6 +159,7 @@ public final class TcpLayer {
     private final AtomicCounter challengeAcksLimited;
     private final AtomicCounter retransmittedSyns;
     private final AtomicCounter duplicateData;
+    private final AtomicCounter headerPredicted;
     private final AtomicCounter outOfOrder;
     private final AtomicCounter timeouts;
     private final AtomicCounter fastRetransmits;
@@ -256,6 +257,7 @@ public final class TcpLayer {
         challengeAcksLimited = counters.newCounter("tcp.challenge_acks_rate_limited");
         retransmittedSyns = counters.newCounter("tcp.rx.retransmitted_syn");
         duplicateData = counters.newCounter("tcp.rx.duplicate_data");
+        headerPredicted = counters.newCounter("tcp.rx.header_predicted");
         outOfOrder = counters.newCounter("tcp.rx.out_of_order");
         timeouts = counters.newCounter("tcp.timeouts");
         fastRetransmits = counters.newCounter("tcp.fast_retransmits");
@@ -1291,6 +1293,11 @@ public final class TcpLayer {
 
     void countDuplicateData() {
         duplicateData.incrementRelease();
+    }
+
+    /** A segment taken by header prediction (Linux's TCPHPHits); per packet, so a plain store. */
+    void countHeaderPredicted() {
+        headerPredicted.incrementPlain();
     }
 
     void countOutOfOrder() {

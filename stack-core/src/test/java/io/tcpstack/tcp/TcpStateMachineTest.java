@@ -573,6 +573,74 @@ class TcpStateMachineTest {
         }
     }
 
+    /**
+     * Header prediction (Jacobson; BSD tcp_input, Linux tcp_rcv_established): the next
+     * in-order text with nothing new acknowledged and the same window is taken without the
+     * general checks of RFC 9293 §3.10.7.4, counted as {@code tcp.rx.header_predicted}; every
+     * other segment goes the general way, with the same outcome it always had.
+     */
+    @Nested
+    class HeaderPrediction {
+        final StackHarness delayed = new StackHarness(StackConfig.builder().localAddress(TestPackets.STACK)
+            .delayedAckNs(TimeUnit.MILLISECONDS.toNanos(40)).build(), null);
+        final TcpPeer p = new TcpPeer(delayed, 40000, PORT);
+        final RecordingHandler reader = new RecordingHandler();
+        int iss;
+
+        void establish() {
+            delayed.stack.listen(PORT, 16, () -> reader);
+            iss = p.syn(PEER_ISN, 1460).get(0).seq();
+            p.send(ACK, PEER_ISN + 1, iss + 1, NONE);
+        }
+
+        long predicted() {
+            return delayed.counter("tcp.rx.header_predicted");
+        }
+
+        @Test
+        void inOrderText_isPredicted_andAcknowledgedAsAlways_rfc1122_4_2_3_2() {
+            establish();
+            assertThat(p.send(ACK, PEER_ISN + 1, iss + 1, new byte[1460])).as("ACK delayed").isEmpty();
+            final List<Seg> second = p.send(ACK | PSH, PEER_ISN + 1461, iss + 1, new byte[1460]);
+            assertThat(second).as("every second full-sized segment at once").hasSize(1);
+            assertThat(second.get(0).ack()).isEqualTo(PEER_ISN + 2921);
+            assertThat(predicted()).isEqualTo(2);
+            assertThat(reader.received.size()).isEqualTo(2920);
+        }
+
+        @Test
+        void finOutOfOrderANewWindowOrSackBlocks_goTheGeneralWay() {
+            delayed.stack.listen(PORT, 16, () -> reader);
+            iss = p.synWithSack(PEER_ISN, 1460).get(0).seq();
+            p.send(ACK, PEER_ISN + 1, iss + 1, NONE);
+            assertThat(p.send(ACK, PEER_ISN + 6, iss + 1, bytes("world"))).as("out of order: ACK at once").hasSize(1);
+            p.send(ACK, PEER_ISN + 1, iss + 1, bytes("hello")); // fills the gap: the buffer held data
+            p.window = 1000;
+            p.send(ACK, PEER_ISN + 11, iss + 1, bytes("a"));   // the window changed
+            p.window = 64240;
+            p.send(ACK, PEER_ISN + 12, iss + 1, TcpPeer.sackOption(iss - 100, iss - 50), bytes("b"));
+            assertThat(p.send(ACK | FIN, PEER_ISN + 13, iss + 1, bytes("c"))).as("FIN: ACK at once").hasSize(1);
+            assertThat(predicted()).isZero();
+            assertThat(reader.received.toString()).isEqualTo("helloworldabc");
+        }
+
+        @Test
+        void textAfterOurDataWasSent_goesTheGeneralWayUntilItIsAcknowledged() {
+            delayed.stack.listen(PORT, 16, () -> reader);
+            iss = p.syn(PEER_ISN, 1460).get(0).seq();
+            p.send(ACK, PEER_ISN + 1, iss + 1, NONE);
+            reader.connection.send(new org.agrona.concurrent.UnsafeBuffer(bytes("ours")), 0, 4);
+            delayed.run();
+            assertThat(p.collect()).hasSize(1);
+            p.send(ACK | PSH, PEER_ISN + 1, iss + 1, bytes("x"));     // ours in flight: general
+            p.send(ACK | PSH, PEER_ISN + 2, iss + 5, bytes("y"));     // acknowledges it: general
+            assertThat(predicted()).isZero();
+            p.send(ACK | PSH, PEER_ISN + 3, iss + 5, bytes("z"));     // nothing in flight: predicted
+            assertThat(predicted()).isEqualTo(1);
+            assertThat(reader.received.toString()).isEqualTo("xyz");
+        }
+    }
+
     @Nested
     class DelayedAck {
         final StackHarness delayed = new StackHarness(StackConfig.builder().localAddress(TestPackets.STACK)
