@@ -364,11 +364,7 @@ public final class TcpConnection implements Connection {
         }
         // RFC 7323 §5.3 R1, PAWS: a TSval older than TS.Recent is an old duplicate: ACK, drop.
         // RSTs are judged by their sequence number alone (§5.3, note).
-        final boolean hasTs = tsOk && seg.options.hasTimestamps();
-        // §5.5: TS.Recent older than 24 days is invalid (the peer's clock may have wrapped its
-        // sign bit meanwhile): the test is not applied and the segment's TSval taken (as Linux).
-        final boolean tsRecentValid = nowNs - tsRecentSetNs <= PAWS_IDLE_LIMIT_NS;
-        if (hasTs && !seg.has(TcpHeader.RST) && tsRecentValid && seg.options.tsVal() - tsRecent < 0) {
+        if (!seg.has(TcpHeader.RST) && pawsRejects(seg, nowNs)) {
             noteDuplicate(seg);
             sendAck(nowNs);
             layer.countPawsRejected();
@@ -387,11 +383,7 @@ public final class TcpConnection implements Connection {
             layer.countDrop(TcpLayer.DROP_OUT_OF_WINDOW);
             return;
         }
-        // RFC 7323 §4.3 (3): TS.Recent follows the segment that covers Last.ACK.sent.
-        if (hasTs && !Seq.gt(seg.seq, lastAckSent) && (seg.options.tsVal() - tsRecent >= 0 || !tsRecentValid)) {
-            tsRecent = seg.options.tsVal();
-            tsRecentSetNs = nowNs;
-        }
+        takeTsRecent(seg, nowNs);
         // Second: RST. RFC 5961 §3.2: only an exact RCV.NXT match resets; otherwise challenge ACK.
         if (seg.has(TcpHeader.RST)) {
             if (seg.seq != rcvNxt) {
@@ -512,6 +504,28 @@ public final class TcpConnection implements Connection {
     }
 
     /**
+     * RFC 7323 §5.3 R1, PAWS: timestamps agreed and the segment's TSval older than TS.Recent.
+     * §5.5: a TS.Recent older than 24 days is invalid (the peer's clock may have wrapped its
+     * sign bit meanwhile): then the test is not applied (as Linux).
+     */
+    private boolean pawsRejects(final Segment seg, final long nowNs) {
+        return tsOk && seg.options.hasTimestamps() && nowNs - tsRecentSetNs <= PAWS_IDLE_LIMIT_NS
+            && seg.options.tsVal() - tsRecent < 0;
+    }
+
+    /**
+     * RFC 7323 §4.3 (3): TS.Recent follows the segment that covers Last.ACK.sent, for a
+     * segment PAWS let through (its TSval is not older, or TS.Recent had gone invalid, §5.5).
+     */
+    private void takeTsRecent(final Segment seg, final long nowNs) {
+        if (tsOk && seg.options.hasTimestamps() && !Seq.gt(seg.seq, lastAckSent)
+            && (seg.options.tsVal() - tsRecent >= 0 || nowNs - tsRecentSetNs > PAWS_IDLE_LIMIT_NS)) {
+            tsRecent = seg.options.tsVal();
+            tsRecentSetNs = nowNs;
+        }
+    }
+
+    /**
      * Header prediction (Van Jacobson's, as BSD's tcp_input and Linux's tcp_rcv_established
      * fast path have it): the segment a bulk transfer into us is made of, the next in-order
      * text with an ACK of nothing new and the window as it was, while nothing of ours is in
@@ -533,17 +547,10 @@ public final class TcpConnection implements Connection {
             || sackOk && seg.options.sackBlocks() > 0) {
             return false;
         }
-        if (tsOk && seg.options.hasTimestamps()) {
-            final boolean tsRecentValid = nowNs - tsRecentSetNs <= PAWS_IDLE_LIMIT_NS;
-            final int tsVal = seg.options.tsVal();
-            if (tsRecentValid && tsVal - tsRecent < 0) {
-                return false; // PAWS: the general path drops it and says so
-            }
-            if (!Seq.gt(seg.seq, lastAckSent)) {
-                tsRecent = tsVal;
-                tsRecentSetNs = nowNs;
-            }
+        if (pawsRejects(seg, nowNs)) {
+            return false; // the general path drops it and says so
         }
+        takeTsRecent(seg, nowNs);
         if (Seq.lt(sndWl1, seg.seq) || (sndWl1 == seg.seq && Seq.le(sndWl2, seg.ack))) {
             updateWindow(seg);
         }

@@ -580,19 +580,7 @@ class TcpStateMachineTest {
      * other segment goes the general way, with the same outcome it always had.
      */
     @Nested
-    class HeaderPrediction {
-        final StackHarness delayed = new StackHarness(StackConfig.builder().localAddress(TestPackets.STACK)
-            .delayedAckNs(TimeUnit.MILLISECONDS.toNanos(40)).build(), null);
-        final TcpPeer p = new TcpPeer(delayed, 40000, PORT);
-        final RecordingHandler reader = new RecordingHandler();
-        int iss;
-
-        void establish() {
-            delayed.stack.listen(PORT, 16, () -> reader);
-            iss = p.syn(PEER_ISN, 1460).get(0).seq();
-            p.send(ACK, PEER_ISN + 1, iss + 1, NONE);
-        }
-
+    class HeaderPrediction extends WithDelayedAcks {
         long predicted() {
             return delayed.counter("tcp.rx.header_predicted");
         }
@@ -641,8 +629,8 @@ class TcpStateMachineTest {
         }
     }
 
-    @Nested
-    class DelayedAck {
+    /** A stack with delayed ACKs of 40 ms (the outer tests ACK at once) and a peer of it. */
+    abstract class WithDelayedAcks {
         final StackHarness delayed = new StackHarness(StackConfig.builder().localAddress(TestPackets.STACK)
             .delayedAckNs(TimeUnit.MILLISECONDS.toNanos(40)).build(), null);
         final TcpPeer p = new TcpPeer(delayed, 40000, PORT);
@@ -654,6 +642,10 @@ class TcpStateMachineTest {
             iss = p.syn(PEER_ISN, 1460).get(0).seq();
             p.send(ACK, PEER_ISN + 1, iss + 1, NONE);
         }
+    }
+
+    @Nested
+    class DelayedAck extends WithDelayedAcks {
 
         @Test
         void oneSegment_isAcknowledgedWhenTheDelayRunsOut_rfc9293_3_8_6_3() {
