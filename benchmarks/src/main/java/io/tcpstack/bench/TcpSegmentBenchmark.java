@@ -37,7 +37,8 @@ import io.tcpstack.wire.Checksum;
 /**
  * The TCP segment path on an established connection, without a link: (1) one in-order
  * full-size data segment through IPv4 validation → demux → state machine → receive buffer
- * → application → ACK built and handed to the link; (2) the application queues one MSS of
+ * → application → ACK built and handed to the link (for each segment, or for every second:
+ * {@link #acks}); (2) the application queues one MSS of
  * data (segment built and sent) and the peer's ACK for it arrives and frees the send buffer.
  * Segments are patched in place between operations (sequence or acknowledgment number,
  * checksum updated per RFC 1624), so every operation is a new, valid segment.
@@ -64,7 +65,8 @@ public class TcpSegmentBenchmark {
     private int peerSeq;
     private int stackSeq;
     private long delivered;
-    private long operations;
+    private long inOrderOperations;
+    private long sendOperations;
     private long outSegsAfterSetup;
     private int frameFlags;
 
@@ -77,6 +79,16 @@ public class TcpSegmentBenchmark {
      */
     @Param({"plain", "offload"})
     public String link;
+
+    /**
+     * {@code every}: an ACK for every data segment (delayed ACKs off), so each in-order
+     * operation includes building and sending one: the costlier case.
+     * {@code delayed}: the stack's default delayed ACK (RFC 9293 §3.8.6.3, RFC 1122
+     * §4.2.3.2): an ACK for every second full-sized segment, the first of each pair arming
+     * the delay; what a bulk receiver does per segment.
+     */
+    @Param({"every", "delayed"})
+    public String acks;
 
     /** Keeps a copy of the last packet sent, so the benchmark can read the stack's answers. */
     static final class LastPacketLink implements PacketLink {
@@ -135,8 +147,11 @@ public class TcpSegmentBenchmark {
         frameFlags = offload ? FrameHandler.CHECKSUM_TRUSTED : 0;
         counters = StackCounters.inMemory();
         packetLink = new LastPacketLink(offload);
-        // An ACK for every segment, so each operation includes building one (the costlier case).
-        final StackConfig config = StackConfig.builder().localAddress(BenchPackets.STACK).delayedAckNs(0).build();
+        final StackConfig.Builder builder = StackConfig.builder().localAddress(BenchPackets.STACK);
+        if ("every".equals(acks)) {
+            builder.delayedAckNs(0);
+        }
+        final StackConfig config = builder.build();
         final Ipv4Output output = new Ipv4Output(BenchPackets.STACK, packetLink, 1500, counters, null);
         tcp = new TcpLayer(config, output, counters, 1);
         input = new Ipv4Input(BenchPackets.STACK, new Reassembler(4, TimeUnit.SECONDS.toNanos(30), counters),
@@ -205,7 +220,7 @@ public class TcpSegmentBenchmark {
         patch(data, 24, peerSeq);
         inject(data);
         peerSeq += MSS;
-        operations++;
+        inOrderOperations++;
         return packetLink.lastLength;
     }
 
@@ -217,16 +232,20 @@ public class TcpSegmentBenchmark {
         patch(ack, 24, peerSeq);
         patch(ack, 28, stackSeq);
         inject(ack);
-        operations++;
+        sendOperations++;
         return server.sendQueued();
     }
 
     @TearDown(Level.Trial)
     public void check() {
-        // One segment out per operation: the ACK of the data, or the one MSS-sized data segment.
-        if (operations == 0 || counters.get("tcp.OutSegs") - outSegsAfterSetup != operations) {
-            throw new IllegalStateException(operations + " operations sent "
-                + (counters.get("tcp.OutSegs") - outSegsAfterSetup) + " segments, not one each");
+        // Per operation: the ACK of the data (every one, or every second with delayed ACKs),
+        // or the one MSS-sized data segment (the peer's ACK for it draws no answer).
+        final long acksExpected = "every".equals(acks) ? inOrderOperations : inOrderOperations / 2;
+        final long expected = acksExpected + sendOperations;
+        final long sent = counters.get("tcp.OutSegs") - outSegsAfterSetup;
+        if (inOrderOperations + sendOperations == 0 || sent != expected) {
+            throw new IllegalStateException(inOrderOperations + " in-order and " + sendOperations
+                + " send operations sent " + sent + " segments, not " + expected);
         }
         if (counters.get("tcp.InErrs") != 0 || counters.get("tcp.rx.out_of_window") != 0
             || counters.get("tcp.rx.duplicate_data") != 0) {
