@@ -124,6 +124,13 @@ public final class TcpConnection implements Connection {
     boolean inRecovery;
     boolean partialAckSeen;
     int recover;
+    // RFC 9937 Proportional Rate Reduction, for recovery with SACK: bytes delivered to the
+    // peer and bytes sent since recovery began, the flight it began with (RecoverFS), and
+    // the window the last ACK set (pipe + SndCnt) that sackRecoveryRoom() measures the pipe against.
+    int prrDelivered;
+    int prrOut;
+    int recoverFs;
+    int prrWindow;
     long lastSendNs;
 
     // RFC 9293 §3.7.4 Nagle (Minshall's variant, as Linux) and §3.8.6.2.1 sender SWS avoidance
@@ -630,6 +637,7 @@ public final class TcpConnection implements Connection {
             layer.challengeAck(this, nowNs);
             return false;
         }
+        final int sackedBefore = sackedBytes();
         final boolean withSack = sackOk && seg.options.sackBlocks() > 0;
         if (withSack && Seq.le(seg.options.sackRight(0), seg.ack)) {
             onDsack(); // RFC 2883 §4: a first block below the cumulative ACK reports a duplicate
@@ -641,6 +649,10 @@ public final class TcpConnection implements Connection {
             // loss probe off: it waits for an empty scoreboard).
             pruneScoreboard(seg.ack);
         }
+        // RFC 9937 DeliveredData: bytes newly acknowledged, cumulatively or selectively (a
+        // SACKed range the cumulative ACK now covers moves from one to the other, counted once).
+        final int delivered = (Seq.gt(seg.ack, sndUna) ? seg.ack - sndUna : 0) + sackedBytes() - sackedBefore;
+        final boolean recovering = inRecovery && sackOk;
         // A duplicate ACK acknowledges nothing new and carries no data, SYN or FIN while data
         // is outstanding, and then: with SACK blocks, it SACKs something new (RFC 6675 §2);
         // without, it leaves the window as it was (RFC 5681 §2). A receiver whose window grows
@@ -673,13 +685,23 @@ public final class TcpConnection implements Connection {
             if (acked > 0) {
                 wantWritable = true;
             }
+            if (recovering) {
+                // SafeACK (RFC 9937, the per-ACK step): SND.UNA advances and no further loss is indicated;
+                // conservatively, any new SACK information may indicate it.
+                proportionalRateReduction(delivered, !newSackInfo);
+            }
             onNewAck(seg.ack, ackedSeq, nowNs);
             if (probeOut) {
                 onAckDuringProbe(seg);
             }
             schedulePto(nowNs); // RFC 8985 §7.2: an ACK of new data restarts the PTO
-        } else if (duplicate) {
-            onDuplicateAck(nowNs);
+        } else {
+            if (recovering) {
+                proportionalRateReduction(delivered, false);
+            }
+            if (duplicate) {
+                onDuplicateAck(delivered, nowNs);
+            }
         }
         // Send window update (§3.10.7.4): only from a segment newer than the last update.
         if (Seq.lt(sndWl1, seg.seq) || (sndWl1 == seg.seq && Seq.le(sndWl2, seg.ack))) {
@@ -749,7 +771,7 @@ public final class TcpConnection implements Connection {
     }
 
     /** RFC 5681 §3.2 and RFC 6582 §3.2 steps 2 and 4: fast retransmit and recovery. */
-    private void onDuplicateAck(final long nowNs) {
+    private void onDuplicateAck(final int delivered, final long nowNs) {
         dupAcks++;
         layer.countDuplicateAck();
         if (inRecovery) {
@@ -766,7 +788,7 @@ public final class TcpConnection implements Connection {
         // are likely echoes of our retransmissions: step 1A).
         final boolean lost = dupAcks == 3 || (sackOk && dupAcks < 3 && Seq.gt(lostBoundary(), sndUna));
         if (lost && Seq.gt(sndUna, recover)) {
-            enterFastRecovery(nowNs);
+            enterFastRecovery(delivered, nowNs);
         }
     }
 
@@ -830,15 +852,18 @@ public final class TcpConnection implements Connection {
         rackLost = highest;
         rackLostSet = true;
         layer.countRackLoss();
-        enterFastRecovery(nowNs);
+        enterFastRecovery(0, nowNs);
     }
 
     /**
      * RFC 5681 §3.2 step 2, RFC 6582 §3.2 step 2, RFC 6675 §5 steps 4.1-4.4: loss found (by
      * DupThresh, or by RACK's timer): ssthresh from FlightSize, the first hole resent, then
      * more as the pipe allows.
+     *
+     * @param delivered the bytes the ACK that found the loss delivered (RFC 9937 DeliveredData), 0 when
+     *                  RACK's timer found it
      */
-    private void enterFastRecovery(final long nowNs) {
+    private void enterFastRecovery(final int delivered, final long nowNs) {
         rackDeadlineNs = Long.MAX_VALUE;
         if (++rackRecoveriesSinceDsack >= 16) {
             rackReoWndMult = 1; // RFC 8985 §6.2 step 4: 16 recoveries without a D-SACK
@@ -851,6 +876,16 @@ public final class TcpConnection implements Connection {
         // RFC 5681 §3.2 step 2: FlightSize without what Limited Transmit sent.
         cc.onFastRetransmit(sndNxt - sndUna - limitedTransmitBytes);
         layer.countFastRetransmit();
+        if (sackOk) {
+            // RFC 9937, on entering recovery: RecoverFS is the flight before this ACK less what was SACKed
+            // before it (those bytes are never delivered again in this recovery).
+            prrDelivered = 0;
+            prrOut = 0;
+            recoverFs = Math.max(1, sndNxt - sndUna - sackedBytes() + delivered);
+            highRxt = sndUna; // nothing resent yet in this recovery: the pipe must not count an old HighRxt
+            prrWindow = pipe() + segmentMss(); // the fast retransmit, if nothing was delivered (RACK's timer)
+            proportionalRateReduction(delivered, false);
+        }
         // RFC 6675 §5 step (4.3): the segment at HighACK + 1, which ends where the data the
         // peer SACKed begins; HighRxt its last byte.
         final int firstHole = sackOk && sackedRanges > 0 && Seq.gt(sackedStart[0], sndUna)
@@ -984,24 +1019,80 @@ public final class TcpConnection implements Connection {
         return unsackedBytes(from, sndNxt) + unsackedBytes(sndUna, rxtEnd);
     }
 
-    /**
-     * What recovery with SACK lets out: cwnd there is ssthresh (RFC 6675 §5 step 4.2, RFC
-     * 5681 §3.2 without the inflation, which SetPipe replaces) less the pipe.
-     */
-    private int sackRecoveryRoom() {
-        return Math.max(0, Math.min(cc.ssthresh(), cc.cwnd()) - pipe());
+    /** Bytes the peer has SACKed above SND.UNA: the scoreboard's ranges (pruned at SND.UNA). */
+    private int sackedBytes() {
+        int bytes = 0;
+        for (int i = 0; i < sackedRanges; i++) {
+            bytes += sackedEnd[i] - sackedStart[i];
+        }
+        return bytes;
     }
 
     /**
-     * RFC 6675 §5 step (C): while cwnd − pipe ≥ 1 SMSS, send NextSeg(). Here rule (1), the
+     * RFC 9937, on every ACK that starts or continues recovery with SACK: how much may
+     * be sent in answer (SndCnt), set as the window {@link #sackRecoveryRoom} measures the
+     * pipe (RFC 6675 SetPipe) against. While the pipe is above ssthresh, sending follows
+     * delivery in the proportion ssthresh / RecoverFS, so that the flight comes down to
+     * ssthresh evenly over the recovery's round trip; once below, the reduction bound lets
+     * it grow back towards ssthresh by what was delivered (PRR-CRB), one SMSS more on a
+     * SafeACK (PRR-SSRB). RFC 6675 alone lets nothing but the first retransmission out until
+     * half the flight is SACKed, then a burst: if the one ACK that closes the hole is lost in
+     * that silence, nothing is in flight to draw another, and the RTO comes.
+     */
+    private void proportionalRateReduction(final int delivered, final boolean safeAck) {
+        if (delivered <= 0) {
+            return; // nothing delivered, nothing changes
+        }
+        prrDelivered += delivered;
+        final int pipe = pipe();
+        final int ssthresh = cc.ssthresh();
+        long sndCnt;
+        if (pipe > ssthresh) {
+            sndCnt = ((long) prrDelivered * ssthresh + recoverFs - 1) / recoverFs - prrOut; // CEIL
+        } else {
+            sndCnt = Math.max(prrDelivered - prrOut, delivered);
+            if (safeAck) {
+                sndCnt += segmentMss();
+            }
+            sndCnt = Math.min(ssthresh - pipe, sndCnt);
+        }
+        if (sndCnt < 0) {
+            sndCnt = 0;
+        }
+        if (prrOut == 0 && sndCnt == 0) {
+            sndCnt = segmentMss(); // the fast retransmit goes whatever the proportion says
+        }
+        prrWindow = (int) Math.min((long) pipe + sndCnt, Integer.MAX_VALUE);
+    }
+
+    /**
+     * What recovery with SACK lets out: the window the last ACK set by Proportional Rate
+     * Reduction (RFC 9937; it replaces RFC 6675 §5's cwnd = ssthresh) less the pipe. Data
+     * sent since that ACK is in the pipe, so the room shrinks as it goes out.
+     */
+    private int sackRecoveryRoom() {
+        return Math.max(0, prrWindow - pipe());
+    }
+
+    /** A data segment of {@code length} bytes went out: RFC 9937 prr_out, in recovery. */
+    void dataSent(final int length) {
+        if (inRecovery) {
+            prrOut += length;
+        }
+    }
+
+    /**
+     * RFC 6675 §5 step (C): while cwnd − pipe ≥ 1 SMSS, send NextSeg(), with PRR's window for
+     * cwnd (RFC 9937) and a segment sent if it fits the room (a 100-byte hole needs 100 bytes
+     * of it, not an SMSS: PRR counts bytes where Linux counts packets). Here rule (1), the
      * lost holes above HighRxt; rule (2), new data, is {@link #transmit}'s, which asks the
      * same room; rules (3) and (4) are {@link #sackRecoveryRule3} and
      * {@link #sackRescueRetransmission}, after it.
      */
     private void sackRecoverySend(final long nowNs) {
         detectLostRetransmissions();
-        for (int guard = 0; guard < 64 && sackRecoveryRoom() >= segmentMss(); guard++) {
-            if (!retransmitNextHole(nowNs, lostBoundary())) {
+        for (int guard = 0; guard < 64; guard++) {
+            if (!retransmitNextHole(nowNs, lostBoundary(), sackRecoveryRoom())) {
                 return;
             }
         }
@@ -1032,8 +1123,8 @@ public final class TcpConnection implements Connection {
      * above it to be deemed lost and no new data to send, waited for the RTO.
      */
     private void sackRecoveryRule3(final long nowNs) {
-        for (int guard = 0; guard < 64 && sackedRanges > 0 && sackRecoveryRoom() >= segmentMss(); guard++) {
-            if (!retransmitNextHole(nowNs, sackedEnd[sackedRanges - 1])) {
+        for (int guard = 0; guard < 64 && sackedRanges > 0; guard++) {
+            if (!retransmitNextHole(nowNs, sackedEnd[sackedRanges - 1], sackRecoveryRoom())) {
                 return;
             }
         }
@@ -1047,7 +1138,7 @@ public final class TcpConnection implements Connection {
      * it, a loss there waited for the RTO.
      */
     private void sackRescueRetransmission(final long nowNs) {
-        if ((rescueSent && !Seq.gt(sndUna, rescueRxt)) || sackRecoveryRoom() < segmentMss()) {
+        if (rescueSent && !Seq.gt(sndUna, rescueRxt)) {
             return;
         }
         final boolean finOut = finSent && Seq.gt(sndNxt, finSeq);
@@ -1061,6 +1152,9 @@ public final class TcpConnection implements Connection {
             return; // nothing unSACKed, or already resent in this recovery
         }
         final int from = Seq.gt(end - segmentMss(), sndUna) ? end - segmentMss() : sndUna;
+        if (end - from > sackRecoveryRoom()) {
+            return;
+        }
         rescueSent = true;
         rescueRxt = recover;
         rxtSndNxt = sndNxt;
@@ -1076,9 +1170,11 @@ public final class TcpConnection implements Connection {
      * below {@code limit} (the lost boundary for rule 1, the highest SACKed byte for rule 3),
      * sent again as one segment up to the next SACKed range.
      *
-     * @return false if there was no such byte
+     * @param room what recovery may send now ({@link #sackRecoveryRoom}): a segment larger
+     *             waits for more, rather than going out cut short
+     * @return false if there was no such byte, or its segment did not fit in {@code room}
      */
-    private boolean retransmitNextHole(final long nowNs, final int limit) {
+    private boolean retransmitNextHole(final long nowNs, final int limit, final int room) {
         if (sackedRanges == 0) {
             return false;
         }
@@ -1101,7 +1197,7 @@ public final class TcpConnection implements Connection {
         final boolean finOut = finSent && Seq.gt(sndNxt, finSeq);
         final int dataEnd = sndNxt - (finOut ? 1 : 0);
         final int length = Math.min(segmentMss(), Math.min(holeEnd - from, dataEnd - from));
-        if (length <= 0) {
+        if (length <= 0 || length > room) {
             return false;
         }
         rttStartNs = NO_SAMPLE;

@@ -1049,6 +1049,7 @@ public final class TcpLayer {
         final long nowNs) {
         final int field = windowField(c, flags);
         c.ackSent(c.rcvNxt);
+        c.dataSent(length);
         if (c.tsOk) {
             setTimestamps(c.tsValue(nowNs), c.tsRecent);
         }

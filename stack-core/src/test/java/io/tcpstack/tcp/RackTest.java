@@ -58,11 +58,17 @@ class RackTest {
         assertThat(peer.send(ACK, PEER_ISN + 1, s, TcpPeer.sackOption(s + 10 * MSS, s + 11 * MSS), NONE))
             .as("no DupThresh: nothing yet").isEmpty();
         assertThat(connection().inRecovery).isFalse();
+        // RFC 9937: nothing delivered when the timer starts recovery, so PRR lets out the
+        // fast retransmit alone (as Linux's RACK timer does), not ssthresh's worth at once.
         final List<Seg> resent = peer.advanceMs(2);
-        assertThat(resent).extracting(Seg::seq).as("the holes, first one first").startsWith(s, s + MSS);
+        assertThat(resent).extracting(Seg::seq).as("the first hole").containsExactly(s);
         assertThat(connection().inRecovery).isTrue();
         assertThat(stack.counter("tcp.rack_losses")).isEqualTo(1);
         assertThat(stack.counter("tcp.rto_expired")).isZero();
+        // Its ACK delivers one segment and SND.UNA advances with nothing new SACKed (a SafeACK):
+        // the pipe is empty, so PRR-SSRB sends what was delivered plus one SMSS, the next holes.
+        assertThat(peer.send(ACK, PEER_ISN + 1, s + MSS, TcpPeer.sackOption(s + 10 * MSS, s + 11 * MSS), NONE))
+            .extracting(Seg::seq).as("the next two holes").containsExactly(s + MSS, s + 2 * MSS);
         // The peer now has everything: recovery ends without an RTO.
         peer.send(ACK, PEER_ISN + 1, connection().sndNxt, NONE);
         assertThat(connection().inRecovery).isFalse();

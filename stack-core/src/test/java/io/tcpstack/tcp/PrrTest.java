@@ -1,0 +1,125 @@
+package io.tcpstack.tcp;
+
+import static io.tcpstack.testing.TcpPeer.ACK;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import io.tcpstack.api.StackConfig;
+import io.tcpstack.testing.RecordingHandler;
+import io.tcpstack.testing.StackHarness;
+import io.tcpstack.testing.TcpPeer;
+import io.tcpstack.testing.TcpPeer.Seg;
+import io.tcpstack.testing.TestPackets;
+
+/**
+ * Proportional Rate Reduction (RFC 9937) in SACK recovery, segment in, segment out, in
+ * simulated time. Ten segments out (the initial window) with 40 queued; segment 0 is lost
+ * and each duplicate ACK SACKs one more. The first two send one new segment each (Limited
+ * Transmit, RFC 3042), the third starts recovery with FlightSize 10 segments (the two
+ * Limited Transmit sent are not counted), so ssthresh is 5 segments.
+ */
+class PrrTest {
+    private static final int PORT = 80;
+    private static final int PEER_ISN = 7_000_000;
+    private static final int MSS = 1460;
+    private static final byte[] NONE = new byte[0];
+
+    StackHarness stack;
+    final RecordingHandler app = new RecordingHandler();
+    TcpPeer peer;
+    int s;
+
+    @BeforeEach
+    void tenSegmentsOut() {
+        stack = new StackHarness(StackConfig.builder().localAddress(TestPackets.STACK).delayedAckNs(0).build(), null);
+        peer = new TcpPeer(stack, 40000, PORT);
+        stack.stack.listen(PORT, 16, () -> app);
+        final int iss = peer.synWithSack(PEER_ISN, MSS).get(0).seq();
+        peer.window = 65535;
+        peer.send(ACK, PEER_ISN + 1, iss + 1, NONE);
+        s = iss + 1;
+        stack.stack.submit(() -> app.connection.send(new UnsafeBuffer(new byte[40 * MSS]), 0, 40 * MSS));
+        stack.run();
+        assertThat(peer.collect()).hasSize(10);
+    }
+
+    /** A duplicate ACK SACKing segments 1 to {@code last}: what the stack sends in answer, as segment numbers. */
+    private List<Integer> sackThrough(final int last) {
+        return segments(peer.send(ACK, PEER_ISN + 1, s, TcpPeer.sackOption(s + MSS, s + (last + 1) * MSS), NONE));
+    }
+
+    private List<Integer> segments(final List<Seg> out) {
+        assertThat(out).allSatisfy(seg -> assertThat(seg.data()).as("whole segments only").hasSize(MSS));
+        return out.stream().map(seg -> (seg.seq() - s) / MSS).toList();
+    }
+
+    private TcpConnection connection() {
+        return (TcpConnection) app.connection;
+    }
+
+    @Test
+    void whileThePipeIsAboveSsthresh_oneSegmentGoesPerTwoDelivered_rfc9937() {
+        assertThat(sackThrough(1)).as("Limited Transmit").containsExactly(10);
+        assertThat(sackThrough(2)).as("Limited Transmit").containsExactly(11);
+        assertThat(sackThrough(3)).as("the fast retransmit").containsExactly(0);
+        assertThat(connection().cc.ssthresh()).isEqualTo(5 * MSS);
+        // RFC 9937, on entering recovery: RecoverFS = SND.NXT − SND.UNA before this ACK (12 segments) less what was
+        // SACKed before it (2): those will not be delivered again in this recovery.
+        assertThat(connection().recoverFs).isEqualTo(10 * MSS);
+        // SndCnt = CEIL(prr_delivered × ssthresh / RecoverFS) − prr_out, i.e. half of what is
+        // delivered, in bytes: 2 delivered → 1460 − 1460, 3 → 2190 − 1460 (not a segment), 4 → one.
+        assertThat(sackThrough(4)).isEmpty();
+        assertThat(sackThrough(5)).isEmpty();
+        assertThat(sackThrough(6)).as("new data while RFC 6675 alone (cwnd = ssthresh) would wait").containsExactly(12);
+        assertThat(sackThrough(7)).isEmpty();
+        assertThat(connection().pipe()).isGreaterThan(5 * MSS);
+        assertThat(sackThrough(8)).as("the pipe down to ssthresh: nothing beyond it").isEmpty();
+        assertThat(connection().pipe()).isEqualTo(5 * MSS);
+        // At or below ssthresh, PRR-CRB: as much as is delivered (packet conservation), no
+        // more, since these ACKs SACK new data (no SafeACK): the flight stays at ssthresh.
+        assertThat(sackThrough(9)).containsExactly(13);
+        assertThat(sackThrough(10)).containsExactly(14);
+        assertThat(sackThrough(11)).containsExactly(15);
+        assertThat(connection().pipe()).isEqualTo(5 * MSS);
+    }
+
+    @Test
+    void newDataSentEarlyInRecovery_drawsTheAckThatEndsIt_whenTheOneClosingTheHoleIsLost() {
+        sackThrough(1);
+        sackThrough(2);
+        sackThrough(3);
+        sackThrough(4);
+        sackThrough(5);
+        assertThat(sackThrough(6)).containsExactly(12);
+        // The resent segment 0 fills the hole and the receiver ACKs segments 0 to 11 at
+        // once; that ACK is lost (or, from Linux, held with its compressed SACKs). Segment 12,
+        // sent by PRR, still draws an ACK, and it covers the recovery point.
+        final List<Seg> out = peer.send(ACK, PEER_ISN + 1, s + 13 * MSS, NONE);
+        assertThat(connection().inRecovery).as("RFC 6582 §3.2 step 3: the full acknowledgment").isFalse();
+        assertThat(connection().cc.cwnd()).as("RFC 9937: cwnd = ssthresh after recovery").isEqualTo(5 * MSS);
+        assertThat(segments(out)).as("sending goes on at once").isNotEmpty();
+        assertThat(stack.counter("tcp.rto_expired")).isZero();
+    }
+
+    @Test
+    void belowSsthresh_whatIsSentStopsAtSsthresh_rfc9937() {
+        for (int last = 1; last <= 8; last++) {
+            sackThrough(last);
+        }
+        assertThat(connection().pipe()).isEqualTo(5 * MSS);
+        // The resent segment 0 arrives: SND.UNA advances over it and the SACKed 1-8 with no
+        // new SACK information (a SafeACK). prr_delivered − prr_out is 5 segments, and
+        // PRR-SSRB adds one, but SndCnt = min(ssthresh − pipe, ...): 9-12 are in flight, so
+        // one segment, and the flight is at ssthresh when recovery ends. (The SMSS PRR-SSRB
+        // adds when the pipe is empty: RackTest, the whole flight lost.)
+        final List<Integer> out = segments(peer.send(ACK, PEER_ISN + 1, s + 9 * MSS, NONE));
+        assertThat(connection().inRecovery).as("segments 9-11 are still below the recovery point").isTrue();
+        assertThat(out).containsExactly(13);
+        assertThat(connection().pipe()).isEqualTo(5 * MSS);
+    }
+}
