@@ -5,16 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 
-import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import io.tcpstack.api.StackConfig;
-import io.tcpstack.testing.RecordingHandler;
-import io.tcpstack.testing.StackHarness;
 import io.tcpstack.testing.TcpPeer;
 import io.tcpstack.testing.TcpPeer.Seg;
-import io.tcpstack.testing.TestPackets;
 
 /**
  * Proportional Rate Reduction (RFC 9937) in SACK recovery, segment in, segment out, in
@@ -23,29 +18,10 @@ import io.tcpstack.testing.TestPackets;
  * Transmit, RFC 3042), the third starts recovery with FlightSize 10 segments (the two
  * Limited Transmit sent are not counted), so ssthresh is 5 segments.
  */
-class PrrTest {
-    private static final int PORT = 80;
-    private static final int PEER_ISN = 7_000_000;
-    private static final int MSS = 1460;
-    private static final byte[] NONE = new byte[0];
-
-    StackHarness stack;
-    final RecordingHandler app = new RecordingHandler();
-    TcpPeer peer;
-    int s;
-
+class PrrTest extends SackSenderFixture {
     @BeforeEach
     void tenSegmentsOut() {
-        stack = new StackHarness(StackConfig.builder().localAddress(TestPackets.STACK).delayedAckNs(0).build(), null);
-        peer = new TcpPeer(stack, 40000, PORT);
-        stack.stack.listen(PORT, 16, () -> app);
-        final int iss = peer.synWithSack(PEER_ISN, MSS).get(0).seq();
-        peer.window = 65535;
-        peer.send(ACK, PEER_ISN + 1, iss + 1, NONE);
-        s = iss + 1;
-        stack.stack.submit(() -> app.connection.send(new UnsafeBuffer(new byte[40 * MSS]), 0, 40 * MSS));
-        stack.run();
-        assertThat(peer.collect()).hasSize(10);
+        assertThat(establishAndSend(40 * MSS)).as("the initial window").hasSize(10);
     }
 
     /** A duplicate ACK SACKing segments 1 to {@code last}: what the stack sends in answer, as segment numbers. */
@@ -56,10 +32,6 @@ class PrrTest {
     private List<Integer> segments(final List<Seg> out) {
         assertThat(out).allSatisfy(seg -> assertThat(seg.data()).as("whole segments only").hasSize(MSS));
         return out.stream().map(seg -> (seg.seq() - s) / MSS).toList();
-    }
-
-    private TcpConnection connection() {
-        return (TcpConnection) app.connection;
     }
 
     @Test

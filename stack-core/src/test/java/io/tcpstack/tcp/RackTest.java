@@ -5,50 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 
-import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
-import io.tcpstack.api.StackConfig;
-import io.tcpstack.testing.RecordingHandler;
-import io.tcpstack.testing.StackHarness;
 import io.tcpstack.testing.TcpPeer;
 import io.tcpstack.testing.TcpPeer.Seg;
-import io.tcpstack.testing.TestPackets;
 
 /**
  * RACK's reordering timer (RFC 8985 §6.2-6.3), by sequence order, in simulated time: a hole
  * below SACKed data that DupThresh does not call lost is deemed lost once RACK.reo_wnd
  * (RACK.min_RTT / 4) has passed without it being filled.
  */
-class RackTest {
-    private static final int PORT = 80;
-    private static final int PEER_ISN = 7_000_000;
-    private static final int MSS = 1460;
-    private static final byte[] NONE = new byte[0];
-
-    final StackHarness stack = new StackHarness(StackConfig.builder().localAddress(TestPackets.STACK)
-        .delayedAckNs(0).build(), null);
-    final RecordingHandler app = new RecordingHandler();
-    final TcpPeer peer = new TcpPeer(stack, 40000, PORT);
-    int s;
-
-    /** The handshake's ACK comes {@code rttMs} after the SYN-ACK: the first RTT sample, RACK.min_RTT. */
-    List<Seg> establishAndSend(final int bytes, final long rttMs) {
-        stack.stack.listen(PORT, 16, () -> app);
-        final int iss = peer.synWithSack(PEER_ISN, MSS).get(0).seq();
-        peer.advanceMs(rttMs);
-        peer.window = 65535;
-        peer.send(ACK, PEER_ISN + 1, iss + 1, NONE);
-        s = iss + 1;
-        stack.stack.submit(() -> app.connection.send(new UnsafeBuffer(new byte[bytes]), 0, bytes));
-        stack.run();
-        return peer.collect();
-    }
-
-    TcpConnection connection() {
-        return (TcpConnection) app.connection;
-    }
-
+class RackTest extends SackSenderFixture {
     @Test
     void aWholeFlightLost_onlyTheLossProbeArrives_racksTimerStartsRecovery_rfc8985_6_3_7_4() {
         assertThat(establishAndSend(100_000, 0)).hasSize(10);

@@ -5,15 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 
-import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
 import io.tcpstack.api.StackConfig;
-import io.tcpstack.testing.RecordingHandler;
-import io.tcpstack.testing.StackHarness;
 import io.tcpstack.testing.TcpPeer;
 import io.tcpstack.testing.TcpPeer.Seg;
-import io.tcpstack.testing.TestPackets;
 
 /**
  * {@link StackConfig.Builder#recoveryProbe}: a loss probe in SACK recovery once the ACKs
@@ -22,40 +18,16 @@ import io.tcpstack.testing.TestPackets;
  * The case it is for, seen from a Linux receiver: segment 0 is lost, three duplicate ACKs
  * SACK segments 1-3, segment 0 is resent, and the receiver's one ACK for everything is lost.
  */
-class RecoveryProbeTest {
-    private static final int PORT = 80;
-    private static final int PEER_ISN = 7_000_000;
-    private static final int MSS = 1460;
-    private static final byte[] NONE = new byte[0];
-
-    StackHarness stack;
-    final RecordingHandler app = new RecordingHandler();
-    TcpPeer peer;
-    int s;
-
+class RecoveryProbeTest extends SackSenderFixture {
     /** Ten segments out, the first lost, recovery entered by three SACK ACKs and segment 0 resent. */
     void enterRecovery(final boolean recoveryProbe) {
-        stack = new StackHarness(StackConfig.builder().localAddress(TestPackets.STACK).delayedAckNs(0)
-            .recoveryProbe(recoveryProbe).build(), null);
-        peer = new TcpPeer(stack, 40000, PORT);
-        stack.stack.listen(PORT, 16, () -> app);
-        final int iss = peer.synWithSack(PEER_ISN, MSS).get(0).seq();
-        peer.window = 65535;
-        peer.send(ACK, PEER_ISN + 1, iss + 1, NONE);
-        s = iss + 1;
-        stack.stack.submit(() -> app.connection.send(new UnsafeBuffer(new byte[10 * MSS]), 0, 10 * MSS));
-        stack.run();
-        assertThat(peer.collect()).hasSize(10);
+        assertThat(establishAndSend(config().recoveryProbe(recoveryProbe).build(), 10 * MSS, 0)).hasSize(10);
         final List<Seg> out = new java.util.ArrayList<>();
         for (int k = 2; k <= 4; k++) {
             out.addAll(peer.send(ACK, PEER_ISN + 1, s, TcpPeer.sackOption(s + MSS, s + k * MSS), NONE));
         }
         assertThat(connection().inRecovery).isTrue();
         assertThat(out).extracting(Seg::seq).as("the hole resent").containsExactly(s);
-    }
-
-    TcpConnection connection() {
-        return (TcpConnection) app.connection;
     }
 
     @Test

@@ -19,33 +19,7 @@ import io.tcpstack.testing.TestPackets;
  * The tail loss probe (RFC 8985 §7), segment in → segments out in simulated time. The
  * handshake measures an RTT of ~0, so the PTO is its 10 ms floor and the RTO its 200 ms one.
  */
-class TailLossProbeTest {
-    private static final int PORT = 80;
-    private static final int PEER_ISN = 7_000_000;
-    private static final int MSS = 1460;
-    private static final byte[] NONE = new byte[0];
-
-    final StackHarness stack = new StackHarness(StackConfig.builder().localAddress(TestPackets.STACK)
-        .delayedAckNs(0).build(), null);
-    final RecordingHandler app = new RecordingHandler();
-    final TcpPeer peer = new TcpPeer(stack, 40000, PORT);
-    int s;
-
-    List<Seg> establishAndSend(final int bytes) {
-        stack.stack.listen(PORT, 16, () -> app);
-        final int iss = peer.synWithSack(PEER_ISN, MSS).get(0).seq();
-        peer.window = 65535;
-        peer.send(ACK, PEER_ISN + 1, iss + 1, NONE);
-        s = iss + 1;
-        stack.stack.submit(() -> app.connection.send(new UnsafeBuffer(new byte[bytes]), 0, bytes));
-        stack.run();
-        return peer.collect();
-    }
-
-    TcpConnection connection() {
-        return (TcpConnection) app.connection;
-    }
-
+class TailLossProbeTest extends SackSenderFixture {
     @Test
     void noAckForTheTail_theLastSegmentGoesAgain_afterThePto_notTheRto_rfc8985_7_3() {
         assertThat(establishAndSend(10 * MSS)).hasSize(10);
