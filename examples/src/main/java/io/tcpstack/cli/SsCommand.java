@@ -35,8 +35,8 @@ import picocli.CommandLine.Spec;
  * pending timer, a TIME-WAIT record's time left, as ss {@code -o} writes timers.
  */
 @Command(name = "ss", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Print the connection table of a running stack, like ss -tan (read from its",
-        "memory-mapped table: /dev/shm/tcpstack/NS.conns)."})
+    description = "Print the connection table of a running stack, like ss -tan (read from its "
+        + "memory-mapped table: /dev/shm/tcpstack/NS.conns).")
 final class SsCommand implements Callable<Integer> {
     /** How long to wait for a stack that has just started to publish its first table. */
     private static final long FIRST_TABLE_WAIT_MS = 2000;
@@ -47,6 +47,10 @@ final class SsCommand implements Callable<Integer> {
     @Option(names = "--netns", paramLabel = "NS", defaultValue = "tcpstack",
         description = "The stack's namespace: reads /dev/shm/tcpstack/NS.conns. Default: ${DEFAULT-VALUE}.")
     String netns;
+
+    @Option(names = "--tun", paramLabel = "NAME", defaultValue = StackFiles.DEFAULT_TUN,
+        description = "The stack's TUN device: for one other than tun0, reads NS-NAME.conns. Default: ${DEFAULT-VALUE}.")
+    String tun;
 
     @Option(names = "--file", paramLabel = "FILE", description = "Read this connection-table file instead.")
     Path file;
@@ -68,7 +72,7 @@ final class SsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        final Path path = file != null ? file : Path.of("/dev/shm/tcpstack", netns + ".conns");
+        final Path path = file != null ? file : StackFiles.conns(netns, tun);
         if (!Files.exists(path)) {
             throw new UserError(path + " does not exist: no stack is running" + (file != null ? " with that table."
                 : " in netns " + netns + " (start one with tcpstack serve --netns " + netns

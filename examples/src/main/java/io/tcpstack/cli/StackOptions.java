@@ -27,7 +27,8 @@ final class StackOptions {
     private static final int CAP_SYS_ADMIN = 21;
 
     @Option(names = "--netns", paramLabel = "NS", defaultValue = "tcpstack",
-        description = "Network namespace for the TUN (created if absent, then deleted at exit). Default: ${DEFAULT-VALUE}.")
+        description = "Network namespace for the TUN (created if absent, then deleted at exit; an existing one is used "
+            + "and left in place). Default: ${DEFAULT-VALUE}.")
     String netns;
 
     @Option(names = "--no-netns", description = "Put the TUN in the current namespace (you configure routing yourself).")
@@ -53,11 +54,13 @@ final class StackOptions {
     Path pcap;
 
     @Option(names = "--counters", paramLabel = "FILE",
-        description = "Memory-mapped counters file (default /dev/shm/tcpstack/NS.counters).")
+        description = "Memory-mapped counters file (default /dev/shm/tcpstack/NS.counters; NS-TUN.counters "
+            + "for a TUN other than tun0).")
     Path counters;
 
     @Option(names = "--conns", paramLabel = "FILE",
-        description = "Memory-mapped connection table for 'tcpstack ss' (default /dev/shm/tcpstack/NS.conns).")
+        description = "Memory-mapped connection table for 'tcpstack ss' (default /dev/shm/tcpstack/NS.conns; "
+            + "NS-TUN.conns for a TUN other than tun0).")
     Path conns;
 
     @Option(names = "--conns-period", paramLabel = "MS", defaultValue = "100",
@@ -99,7 +102,7 @@ final class StackOptions {
     @Option(names = "--impair", paramLabel = "SPEC",
         description = "Lose, duplicate, reorder and delay packets both ways between the TUN and the stack, as "
             + "tc netem would, for experiments and tests under loss: e.g. "
-            + "loss=1%,duplicate=1%,reorder=5%,delay=1ms,jitter=200us,seed=7 (times in ns, us, ms or s; "
+            + "loss=1%%,duplicate=1%%,reorder=5%%,delay=1ms,jitter=200us,seed=7 (times in ns, us, ms or s; "
             + "limit=N: packets each way's delay holds, default 1000). Off by default.")
     String impair;
 
@@ -239,9 +242,8 @@ final class StackOptions {
             throw new UserError("--recovery-probe '" + recoveryProbe + "': expected on or off.", 2);
         }
         final String ns = noNetns ? null : netns;
-        final String base = ns == null ? "root-" + tun : ns;
-        final Path countersFile = counters != null ? counters : Path.of("/dev/shm/tcpstack", base + ".counters");
-        final ConnTable connTable = new ConnTable(conns != null ? conns : Path.of("/dev/shm/tcpstack", base + ".conns"),
+        final Path countersFile = counters != null ? counters : StackFiles.counters(ns, tun);
+        final ConnTable connTable = new ConnTable(conns != null ? conns : StackFiles.conns(ns, tun),
             conns != null, TimeUnit.MILLISECONDS.toNanos(connsPeriodMs), connsRows);
         return new Settings(ns, tun, host, prefix, stack, mtu, pcap, countersFile, idle,
             (long) (mslSeconds * 1_000_000_000L), listening, connTable, impairment(), congestionControl(),

@@ -30,6 +30,10 @@ final class StatCommand implements Callable<Integer> {
         description = "The stack's namespace: reads /dev/shm/tcpstack/NS.counters. Default: ${DEFAULT-VALUE}.")
     String netns;
 
+    @Option(names = "--tun", paramLabel = "NAME", defaultValue = StackFiles.DEFAULT_TUN,
+        description = "The stack's TUN device: for one other than tun0, reads NS-NAME.counters. Default: ${DEFAULT-VALUE}.")
+    String tun;
+
     @Option(names = "--counters", paramLabel = "FILE", description = "Read this counters file instead.")
     Path counters;
 
@@ -46,7 +50,7 @@ final class StatCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        final Path file = counters != null ? counters : Path.of("/dev/shm/tcpstack", netns + ".counters");
+        final Path file = counters != null ? counters : StackFiles.counters(netns, tun);
         if (!Files.exists(file)) {
             throw new UserError(file + " does not exist: is a stack running (tcpstack serve --netns " + netns
                 + "), or give its file with --counters.");

@@ -108,9 +108,40 @@ class ServeOptionsTest {
 
     @Test
     void help_listsTheContractOptions() {
-        final Result r = run("serve", "--help");
+        // picocli formats descriptions: a bare '%' in one (the --impair example) made its
+        // tracer warn, three times, on the process's stderr.
+        final java.io.ByteArrayOutputStream processErr = new java.io.ByteArrayOutputStream();
+        final java.io.PrintStream saved = System.err;
+        final Result r;
+        System.setErr(new java.io.PrintStream(processErr, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            r = run("serve", "--help");
+        } finally {
+            System.setErr(saved);
+        }
         assertThat(r.exitCode()).isZero();
         assertThat(r.out()).contains("--netns", "--no-netns", "--tun", "--host-addr", "--stack-addr", "--mtu",
             "--pcap", "--counters", "--offload", "--recovery-probe");
+        assertThat(processErr.toString(java.nio.charset.StandardCharsets.UTF_8)).doesNotContain("WARN");
+        assertThat(r.err()).isEmpty();
+        assertThat(r.out()).contains("loss=1%,duplicate=1%,reorder=5%");
+    }
+
+    @Test
+    void filesForStatAndSs_areTheNamespaces_andCarryTheTunWhenItIsNotTun0() {
+        // `stat --netns NS` and `ss --netns NS` find tun0's stack as before; a second stack in
+        // the namespace (get on tun1 beside serve) has files of its own, so neither takes, or
+        // at exit deletes, the other's.
+        assertThat(settings("serve", "--netns", "lab").counters()).hasToString("/dev/shm/tcpstack/lab.counters");
+        assertThat(settings("serve", "--netns", "lab").conns().file()).hasToString("/dev/shm/tcpstack/lab.conns");
+        assertThat(settings("serve", "--netns", "lab", "--tun", "tun1").counters())
+            .hasToString("/dev/shm/tcpstack/lab-tun1.counters");
+        assertThat(settings("serve", "--netns", "lab", "--tun", "tun1").conns().file())
+            .hasToString("/dev/shm/tcpstack/lab-tun1.conns");
+        assertThat(StackFiles.counters("lab", "tun1")).isEqualTo(settings("serve", "--netns", "lab", "--tun", "tun1")
+            .counters());
+        final Result stat = run("stat", "--netns", "no-such-ns", "--tun", "tun1");
+        assertThat(stat.exitCode()).isEqualTo(1);
+        assertThat(stat.err()).contains("/dev/shm/tcpstack/no-such-ns-tun1.counters does not exist");
     }
 }
