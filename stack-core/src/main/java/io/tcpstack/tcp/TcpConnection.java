@@ -701,6 +701,8 @@ public final class TcpConnection implements Connection {
             }
             if (duplicate) {
                 onDuplicateAck(delivered, nowNs);
+            } else if (recovering && newSackInfo) {
+                sackRecoverySend(nowNs); // RFC 6675 §5 (B)-(C): every ACK in recovery, one with data too
             }
         }
         // Send window update (§3.10.7.4): only from a segment newer than the last update.
@@ -1040,6 +1042,10 @@ public final class TcpConnection implements Connection {
      * that silence, nothing is in flight to draw another, and the RTO comes.
      */
     private void proportionalRateReduction(final int delivered, final boolean safeAck) {
+        detectLostRetransmissions(); // the pipe PRR measures is the one after this ACK's loss marking
+        if (delivered < 0) {
+            prrDelivered += delivered; // a range evicted from a full scoreboard: counted again when ACKed
+        }
         if (delivered <= 0) {
             return; // nothing delivered, nothing changes
         }
