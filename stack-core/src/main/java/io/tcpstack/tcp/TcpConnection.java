@@ -498,12 +498,7 @@ public final class TcpConnection implements Connection {
             onPeerFin(nowNs);
         }
         if (state != TcpState.CLOSED && state != TcpState.TIME_WAIT) {
-            transmit(nowNs);
-            if (inRecovery && sackOk) {
-                sackRecoveryRule3(nowNs); // after rule (2), new data, had its turn
-                sackRescueRetransmission(nowNs); // rule (4), if (1)-(3) left room
-            }
-            notifyWritable();
+            sendAfterAck(nowNs);
         }
         if (ackAfterDelivery && unackedBytes > 0 && isLive()) {
             sendAck(nowNs); // nothing the application sent carried it
@@ -602,9 +597,25 @@ public final class TcpConnection implements Connection {
         }
         layer.countDrop(TcpLayer.DROP_OUT_OF_WINDOW);
         if (onAck(seg, nowNs) && isLive()) {
-            transmit(nowNs);
+            sendAfterAck(nowNs);
         }
         return true;
+    }
+
+    /**
+     * What an ACK lets out, whichever path it came by: new data (and in SACK recovery NextSeg
+     * rules 3 and 4 after it), then the application's turn to write into the space it freed.
+     * The old-segment path had only the first: an ACK that freed the send buffer there never
+     * told the application, which waited for an onWritable that no later ACK would bring (a
+     * lossy two-stack seed, 13730, stuck with its buffer empty and half its data unwritten).
+     */
+    private void sendAfterAck(final long nowNs) {
+        transmit(nowNs);
+        if (inRecovery && sackOk) {
+            sackRecoveryRule3(nowNs); // after rule (2), new data, had its turn
+            sackRescueRetransmission(nowNs); // rule (4), if (1)-(3) left room
+        }
+        notifyWritable();
     }
 
     private boolean acceptable(final Segment seg, final int rcvWnd) {
