@@ -93,6 +93,8 @@ public final class TcpConnection implements Connection {
     boolean rescueSent;
     /** SND.NXT when this recovery last retransmitted: data at or above it went after every retransmission. */
     int rxtSndNxt;
+    /** The peer has sent a SACK block on this connection: agreeing to SACK is not sending it. */
+    boolean peerSacked;
     /** From the layer's pool; returned (and set to null) when the connection leaves the table. */
     SendBuffer sendBuffer;
     ReceiveBuffer receiveBuffer;
@@ -650,6 +652,7 @@ public final class TcpConnection implements Connection {
         }
         final int sackedBefore = sackedBytes();
         final boolean withSack = sackOk && seg.options.sackBlocks() > 0;
+        peerSacked |= withSack;
         if (withSack && Seq.le(seg.options.sackRight(0), seg.ack)) {
             onDsack(); // RFC 2883 §4: a first block below the cumulative ACK reports a duplicate
         }
@@ -768,6 +771,15 @@ public final class TcpConnection implements Connection {
             return;
         }
         // Partial acknowledgment: the next hole is lost too; resend it at once.
+        if (sackOk && !peerSacked && !Seq.gt(highRxt, sndUna)) {
+            // A peer that agreed to SACK but has sent no block (a middlebox that strips them,
+            // a broken stack): RFC 6675 finds no hole with an empty scoreboard, and the next
+            // one waited for the RTO. RFC 6582 §3.2 step 5, as without SACK: the segment at
+            // the new SND.UNA is presumed lost and resent at once.
+            retransmitFirstUnacknowledged(nowNs, Integer.MAX_VALUE);
+            highRxt = sndUna + Math.min(segmentMss(), Math.max(0, sndNxt - sndUna));
+            rxtSndNxt = sndNxt;
+        }
         if (sackOk) {
             // RFC 6675 §5 step (C), as for any ACK in recovery. No RFC 6582 deflation: cwnd
             // stays ssthresh and the pipe alone decides. Deflating by what a partial ACK

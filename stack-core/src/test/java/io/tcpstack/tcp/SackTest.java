@@ -357,6 +357,31 @@ class SackTest {
     }
 
     @Test
+    void aPeerThatAgreedToSack_butSendsNoBlocks_getsNewRenosPartialAckRetransmit_rfc6582_3_2() {
+        establishWithSack();
+        stack.stack.submit(() -> app.connection.send(new UnsafeBuffer(new byte[10 * MSS]), 0, 10 * MSS));
+        stack.run();
+        assertThat(peer.collect()).hasSize(10);
+        final int s = iss + 1;
+        // Segments 0 and 5 lost. The peer said SACK-permitted but sends no blocks (a
+        // middlebox that strips them, or a broken stack): three duplicates by RFC 5681's rule.
+        final List<Seg> out = new java.util.ArrayList<>();
+        for (int k = 0; k < 3; k++) {
+            out.addAll(peer.send(ACK, PEER_ISN + 1, s, NONE));
+        }
+        assertThat(out).extracting(Seg::seq).as("the fast retransmit").containsExactly(s);
+        // 0 fills the first hole: a partial ACK up to 5. RFC 6675 finds no hole with an empty
+        // scoreboard (IsLost needs SACKed data above); RFC 6582 §3.2 step 5 presumes the
+        // segment at the new SND.UNA lost and resends it at once. Without it 5 waited for the
+        // RTO, with only the rescue retransmission (of segment 9) sent.
+        final List<Seg> partial = peer.send(ACK, PEER_ISN + 1, s + 5 * MSS, NONE);
+        assertThat(partial).extracting(Seg::seq).as("the next hole, at once").startsWith(s + 5 * MSS);
+        assertThat(peer.send(ACK, PEER_ISN + 1, s + 10 * MSS, NONE)).isEmpty();
+        assertThat(((TcpConnection) app.connection).inRecovery).isFalse();
+        assertThat(stack.counter("tcp.rto_expired")).isZero();
+    }
+
+    @Test
     void anAck_thatSacksNothingNew_isNoDuplicate_evenWithTheSameWindow_rfc6675_2() {
         establishWithSack();
         stack.stack.submit(() -> app.connection.send(new UnsafeBuffer(new byte[10 * MSS]), 0, 10 * MSS));
