@@ -49,7 +49,8 @@ final class SsCommand implements Callable<Integer> {
     String netns;
 
     @Option(names = "--tun", paramLabel = "NAME", defaultValue = StackFiles.DEFAULT_TUN,
-        description = "The stack's TUN device: for one other than tun0, reads NS-NAME.conns. Default: ${DEFAULT-VALUE}.")
+        description = "The stack's TUN device: for one other than tun0, reads NS-NAME.conns. "
+            + "Default: ${DEFAULT-VALUE}.")
     String tun;
 
     @Option(names = "--file", paramLabel = "FILE", description = "Read this connection-table file instead.")

@@ -31,7 +31,8 @@ final class StatCommand implements Callable<Integer> {
     String netns;
 
     @Option(names = "--tun", paramLabel = "NAME", defaultValue = StackFiles.DEFAULT_TUN,
-        description = "The stack's TUN device: for one other than tun0, reads NS-NAME.counters. Default: ${DEFAULT-VALUE}.")
+        description = "The stack's TUN device: for one other than tun0, reads NS-NAME.counters. "
+            + "Default: ${DEFAULT-VALUE}.")
     String tun;
 
     @Option(names = "--counters", paramLabel = "FILE", description = "Read this counters file instead.")

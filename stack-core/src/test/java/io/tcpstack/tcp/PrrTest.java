@@ -127,7 +127,8 @@ class PrrTest extends SackSenderFixture {
     @Test
     void aLostHoleGoesBeforeNewData_onAPureAck_rfc6675_5_nextSegRule1() {
         recoveryWithSegments0And5Lost();
-        assertThat(ack(0, NONE, 1, 5, 6, 10)).as("segment 5 now deemed lost: rule (1) before rule (2)").containsExactly(5);
+        assertThat(ack(0, NONE, 1, 5, 6, 10)).as("segment 5 now deemed lost: rule (1) before rule (2)")
+            .containsExactly(5);
     }
 
     @Test
