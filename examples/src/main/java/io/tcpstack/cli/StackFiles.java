@@ -9,9 +9,9 @@ import java.nio.file.Path;
  * stacks in one namespace (a {@code serve} on tun0 and a {@code get} on tun1) do not take, and
  * at exit delete, each other's files.
  */
-final class StackFiles {
-    static final Path DIRECTORY = Path.of("/dev/shm/tcpstack");
-    static final String DEFAULT_TUN = "tun0";
+public final class StackFiles {
+    public static final Path DIRECTORY = Path.of("/dev/shm/tcpstack");
+    public static final String DEFAULT_TUN = "tun0";
 
     private StackFiles() {
     }
@@ -20,18 +20,18 @@ final class StackFiles {
      * The files' common name: the namespace, with the TUN's name unless it is tun0; without a
      * namespace ({@code --no-netns}) {@code root-TUN}.
      */
-    static String base(final String netns, final String tun) {
+    public static String base(final String netns, final String tun) {
         if (netns == null) {
             return "root-" + tun;
         }
         return DEFAULT_TUN.equals(tun) ? netns : netns + "-" + tun;
     }
 
-    static Path counters(final String netns, final String tun) {
+    public static Path counters(final String netns, final String tun) {
         return DIRECTORY.resolve(base(netns, tun) + ".counters");
     }
 
-    static Path conns(final String netns, final String tun) {
+    public static Path conns(final String netns, final String tun) {
         return DIRECTORY.resolve(base(netns, tun) + ".conns");
     }
 }

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.tcpstack.cli.StackFiles;
 import io.tcpstack.wire.IpAddress;
 
 /**
@@ -67,7 +68,7 @@ final class StackTarget implements Target {
         if (!Probe.waitForPort(namespace, STACK, 80, 10_000)) {
             throw new IllegalStateException("the stack does not accept connections on port 80");
         }
-        final Path counters = Path.of("/dev/shm/tcpstack", namespace + ".counters");
+        final Path counters = StackFiles.counters(namespace, StackFiles.DEFAULT_TUN);
         if (!Files.exists(counters)) {
             throw new IllegalStateException("no counters file " + counters);
         }
